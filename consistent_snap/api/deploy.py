@@ -1,0 +1,98 @@
+"""The WSGI pipeline, composed in code: no paste, nothing to misconfigure."""
+
+from keystonemiddleware import auth_token
+from oslo_log import log as logging
+from oslo_middleware import request_id
+import webob.dec
+
+from consistent_snap.api import router
+from consistent_snap.api import util
+from consistent_snap import context as cs_context
+from consistent_snap import exception
+from consistent_snap import policy
+
+LOG = logging.getLogger(__name__)
+
+
+class FaultWrapper:
+    """Every error becomes JSON a person can act on; nothing leaks."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            return req.get_response(self.application)
+        except exception.ConsistentSnapException as e:
+            if e.code >= 500:
+                LOG.error('%s %s failed: %s', req.method, req.path, e)
+            return util.error_response(req, e.code, type(e).__name__,
+                                       e.message)
+        except Exception:
+            LOG.exception('Unexpected error in %s %s', req.method, req.path)
+            return util.error_response(
+                req, 500, 'Internal Server Error',
+                'An unexpected error occurred; the operator can find it '
+                'in the API log under this request id.')
+
+
+class NoAuth:
+    """Local use: trust identity headers, as keystonemiddleware would set."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        req.headers.setdefault('X-User-Id', 'noauth-user')
+        req.headers.setdefault('X-Project-Id', 'noauth-project')
+        req.headers.setdefault('X-Roles', 'admin,member,reader')
+        req.headers['X-Identity-Status'] = 'Confirmed'
+        return req.get_response(self.application)
+
+
+class ContextMiddleware:
+    """Builds the RequestContext; is_admin comes from policy only."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        if req.environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
+            return util.error_response(req, 401, 'Unauthorized',
+                                       'Authentication required: send a '
+                                       'valid X-Auth-Token.')
+        context = cs_context.RequestContext.from_environ(req.environ)
+        context.is_admin = policy.check(context, 'context_is_admin')
+        req.environ[util.CONTEXT_KEY] = context
+        return req.get_response(self.application)
+
+
+class PublicPaths:
+    """Serves the version documents before authentication."""
+
+    def __init__(self, application, public):
+        self.application = application
+        self.public = public
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        if (req.path_info.rstrip('/') or '/') in router.PUBLIC_PATHS:
+            return req.get_response(self.public)
+        return req.get_response(self.application)
+
+
+def deploy(conf):
+    """Outermost first: request id, faults, public paths, auth, context."""
+    routes = router.Router()
+    application = ContextMiddleware(routes)
+    if conf.api.auth_strategy == 'noauth':
+        application = NoAuth(application)
+    else:
+        application = auth_token.AuthProtocol(
+            application, {'oslo_config_config': conf})
+    application = PublicPaths(application, routes)
+    application = FaultWrapper(application)
+    return request_id.RequestId(application)

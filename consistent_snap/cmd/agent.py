@@ -1,0 +1,10 @@
+"""consistent-snap-agent: one per compute host; [DEFAULT] host is Nova's name for it."""
+
+from consistent_snap.agent import manager
+from consistent_snap.cmd import _rpc_service
+from consistent_snap import rpc
+
+
+def main():
+    _rpc_service.run('consistent-snap-agent', rpc.AGENT_TOPIC,
+                     manager.AgentManager, uses_db=False)

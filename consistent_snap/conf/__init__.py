@@ -1,0 +1,14 @@
+"""The service's configuration: one module per option group."""
+
+from oslo_config import cfg
+
+from consistent_snap.conf import api
+from consistent_snap.conf import database
+from consistent_snap.conf import default
+from consistent_snap.conf import resolvers
+from consistent_snap.conf import service_credentials
+
+CONF = cfg.CONF
+
+for _module in (api, database, default, resolvers, service_credentials):
+    _module.register_opts(CONF)

@@ -1,0 +1,13 @@
+from oslo_config import cfg
+from oslo_db import options as db_options
+
+# Embedded default: one SQLite file under state_path, zero setup.
+DEFAULT_CONNECTION = 'sqlite:///$state_path/consistent_snap.sqlite'
+
+
+def register_opts(conf):
+    db_options.set_defaults(conf, connection=DEFAULT_CONNECTION)
+
+
+def list_opts():
+    return {'database': db_options.list_opts()[0][1]}

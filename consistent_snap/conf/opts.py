@@ -1,0 +1,19 @@
+"""Options for oslo-config-generator (etc/consistent_snap/consistent-snap-config-generator.conf)."""
+
+import collections
+
+from consistent_snap.conf import api
+from consistent_snap.conf import database
+from consistent_snap.conf import default
+from consistent_snap.conf import resolvers
+from consistent_snap.conf import service_credentials
+
+MODULES = (default, api, database, resolvers, service_credentials)
+
+
+def list_opts():
+    grouped = collections.defaultdict(list)
+    for module in MODULES:
+        for group, opts in module.list_opts().items():
+            grouped[group].extend(opts)
+    return list(grouped.items())

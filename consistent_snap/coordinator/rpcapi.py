@@ -1,0 +1,23 @@
+import oslo_messaging as messaging
+
+from consistent_snap import rpc
+
+
+class CoordinatorAPI:
+    """Client side of the coordinator RPC API.
+
+    API version history:
+
+        1.0 - ping
+    """
+
+    RPC_API_VERSION = '1.0'
+
+    def __init__(self, timeout=None):
+        target = messaging.Target(topic=rpc.COORDINATOR_TOPIC, version='1.0')
+        self.client = rpc.get_client(target,
+                                     version_cap=self.RPC_API_VERSION,
+                                     timeout=timeout)
+
+    def ping(self, context):
+        return self.client.call(context, 'ping')

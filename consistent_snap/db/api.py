@@ -1,0 +1,149 @@
+"""Every query of the service: the only code that touches a Session.
+
+Rows go out as plain dicts, so callers never hold a session open.
+"""
+
+import os
+
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from consistent_snap import exception
+from consistent_snap import states
+from consistent_snap.db import models
+
+main_context_manager = enginefacade.transaction_context()
+_configured = False
+
+
+def configure(conf):
+    """Point the engine at ``[database] connection``; once per process."""
+    global _configured
+    if _configured:
+        return
+    connection = conf.database.connection
+    if connection.startswith('sqlite:///'):
+        # The embedded default must work on a fresh machine.
+        directory = os.path.dirname(connection[len('sqlite:///'):])
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+    main_context_manager.configure(**dict(conf.database.items()))
+    _configured = True
+
+
+def get_engine():
+    return main_context_manager.writer.get_engine()
+
+
+def _to_dict(row):
+    if row is None:
+        return None
+    return {c.name: getattr(row, c.name) for c in row.__table__.columns}
+
+
+def _project_filter(query, model, context, all_projects=False):
+    if context.is_admin and all_projects:
+        return query
+    return query.filter(model.project_id == context.project_id)
+
+
+def _app_group_query(context, session, group_id):
+    query = session.query(models.AppGroup).filter_by(id=group_id)
+    # Admin may act in any project; everyone else sees another project's
+    # group as missing (404), never as forbidden.
+    if not context.is_admin:
+        query = query.filter_by(project_id=context.project_id)
+    return query
+
+
+@main_context_manager.writer
+def app_group_create(context, values):
+    row = models.AppGroup(id=uuidutils.generate_uuid(), **values)
+    context.session.add(row)
+    try:
+        context.session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.AppGroupNameExists(name=values['name'],
+                                           project_id=values['project_id'])
+    return _to_dict(row)
+
+
+@main_context_manager.reader
+def app_group_get(context, group_id):
+    row = _app_group_query(context, context.session, group_id).first()
+    if row is None:
+        raise exception.AppGroupNotFound(id=group_id)
+    return _to_dict(row)
+
+
+@main_context_manager.reader
+def app_group_list(context, all_projects=False, limit=None, marker=None,
+                   name=None):
+    query = _project_filter(context.session.query(models.AppGroup),
+                            models.AppGroup, context, all_projects)
+    if name is not None:
+        query = query.filter_by(name=name)
+    query = query.order_by(models.AppGroup.created_at, models.AppGroup.id)
+    if marker:
+        last = _app_group_query(context, context.session, marker).first()
+        if last is None:
+            raise exception.AppGroupNotFound(id=marker)
+        query = query.filter(sa.or_(
+            models.AppGroup.created_at > last.created_at,
+            sa.and_(models.AppGroup.created_at == last.created_at,
+                    models.AppGroup.id > last.id)))
+    if limit:
+        query = query.limit(limit)
+    return [_to_dict(r) for r in query.all()]
+
+
+@main_context_manager.writer
+def app_group_update(context, group_id, values):
+    row = _app_group_query(context, context.session, group_id).first()
+    if row is None:
+        raise exception.AppGroupNotFound(id=group_id)
+    row.update(values)
+    try:
+        context.session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise exception.AppGroupNameExists(name=values['name'],
+                                           project_id=row.project_id)
+    return _to_dict(row)
+
+
+@main_context_manager.writer
+def app_group_delete(context, group_id):
+    row = _app_group_query(context, context.session, group_id).first()
+    if row is None:
+        raise exception.AppGroupNotFound(id=group_id)
+    context.session.delete(row)
+
+
+@main_context_manager.writer
+def group_snapshot_create(context, values, members=()):
+    row = models.GroupSnapshot(id=uuidutils.generate_uuid(), **values)
+    for member in members:
+        row.members.append(models.MemberSnapshot(
+            id=uuidutils.generate_uuid(), **member))
+    context.session.add(row)
+    context.session.flush()
+    return _group_snapshot_dict(row)
+
+
+def _group_snapshot_dict(row):
+    snapshot = _to_dict(row)
+    snapshot['members'] = [_to_dict(m) for m in row.members]
+    return snapshot
+
+
+@main_context_manager.reader
+def group_snapshot_latest_available(context, app_group_id):
+    """The newest available snapshot of a group, with its members, or None."""
+    row = (context.session.query(models.GroupSnapshot)
+           .filter_by(app_group_id=app_group_id, status=states.AVAILABLE)
+           .order_by(models.GroupSnapshot.created_at.desc(),
+                     models.GroupSnapshot.id.desc())
+           .first())
+    return None if row is None else _group_snapshot_dict(row)

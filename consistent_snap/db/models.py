@@ -1,0 +1,105 @@
+"""The four tables of the service (see the design, section 4)."""
+
+from oslo_db.sqlalchemy import models
+from oslo_utils import timeutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+
+class Base(orm.DeclarativeBase, models.ModelBase):
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
+    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+
+
+class AppGroup(Base):
+    __tablename__ = 'app_groups'
+    __table_args__ = (
+        sa.UniqueConstraint('project_id', 'name',
+                            name='uniq_app_groups0project_id0name'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    description = sa.Column(sa.String(1024), nullable=False, default='')
+    source_type = sa.Column(sa.String(32), nullable=False)
+    source_ref = sa.Column(sa.JSON, nullable=False)
+    include_volumes = sa.Column(sa.Boolean, nullable=False, default=True)
+    default_mode = sa.Column(sa.String(32), nullable=False,
+                             default='barrier')
+    quiesce = sa.Column(sa.Boolean, nullable=False, default=True)
+    consistent = sa.Column(sa.Boolean, nullable=False, default=True)
+
+
+class GroupSnapshot(Base):
+    __tablename__ = 'group_snapshots'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    app_group_id = sa.Column(sa.String(36),
+                             sa.ForeignKey('app_groups.id',
+                                           ondelete='SET NULL'),
+                             nullable=True, index=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    name = sa.Column(sa.String(255), nullable=False, default='')
+    description = sa.Column(sa.String(1024), nullable=False, default='')
+    status = sa.Column(sa.String(32), nullable=False, index=True)
+    mode = sa.Column(sa.String(32), nullable=False)
+    consistent = sa.Column(sa.Boolean, nullable=False, default=True)
+    quiesce = sa.Column(sa.Boolean, nullable=False, default=True)
+    fence_at = sa.Column(sa.Float, nullable=True)
+    deadline_at = sa.Column(sa.Float, nullable=True)
+    skew_ms = sa.Column(sa.Float, nullable=True)
+    max_freeze_ms = sa.Column(sa.Float, nullable=True)
+    requested_by = sa.Column(sa.String(255), nullable=False)
+    error = sa.Column(sa.Text, nullable=True)
+
+    members = orm.relationship('MemberSnapshot', lazy='selectin',
+                               cascade='all, delete-orphan',
+                               back_populates='group_snapshot')
+
+
+class MemberSnapshot(Base):
+    __tablename__ = 'member_snapshots'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    group_snapshot_id = sa.Column(sa.String(36),
+                                  sa.ForeignKey('group_snapshots.id',
+                                                ondelete='CASCADE'),
+                                  nullable=False, index=True)
+    server_id = sa.Column(sa.String(36), nullable=False)
+    host = sa.Column(sa.String(255), nullable=False)
+    kind = sa.Column(sa.String(32), nullable=False)
+    resource_id = sa.Column(sa.String(255), nullable=True)
+    status = sa.Column(sa.String(32), nullable=False)
+    consistency = sa.Column(sa.String(32), nullable=True)
+    received_at = sa.Column(sa.Float, nullable=True)
+    started_at = sa.Column(sa.Float, nullable=True)
+    frozen_at = sa.Column(sa.Float, nullable=True)
+    captured_at = sa.Column(sa.Float, nullable=True)
+    thawed_at = sa.Column(sa.Float, nullable=True)
+    error = sa.Column(sa.Text, nullable=True)
+
+    group_snapshot = orm.relationship('GroupSnapshot',
+                                      back_populates='members')
+
+
+class BackupPolicy(Base):
+    __tablename__ = 'backup_policies'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    app_group_id = sa.Column(sa.String(36),
+                             sa.ForeignKey('app_groups.id',
+                                           ondelete='CASCADE'),
+                             nullable=False, index=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    cron = sa.Column(sa.String(255), nullable=False)
+    timezone = sa.Column(sa.String(64), nullable=False, default='UTC')
+    keep_last = sa.Column(sa.Integer, nullable=True)
+    max_age_s = sa.Column(sa.Integer, nullable=True)
+    mode = sa.Column(sa.String(32), nullable=True)
+    quiesce = sa.Column(sa.Boolean, nullable=True)
+    enabled = sa.Column(sa.Boolean, nullable=False, default=True)
+    next_run_at = sa.Column(sa.DateTime, nullable=True, index=True)
+    last_run_at = sa.Column(sa.DateTime, nullable=True)
+    last_result = sa.Column(sa.Text, nullable=True)

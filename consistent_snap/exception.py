@@ -1,0 +1,85 @@
+"""One exception tree. Each class carries an actionable message and its HTTP code."""
+
+
+class ConsistentSnapException(Exception):
+    msg_fmt = 'An unknown error occurred.'
+    code = 500
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        super().__init__(message or self.msg_fmt % kwargs)
+
+    @property
+    def message(self):
+        return str(self)
+
+
+class Invalid(ConsistentSnapException):
+    msg_fmt = 'Invalid request: %(reason)s'
+    code = 400
+
+
+class InvalidBody(Invalid):
+    msg_fmt = 'Invalid request body: %(reason)s'
+
+
+class UnknownDriver(Invalid):
+    msg_fmt = ("Unknown %(kind)s driver '%(name)s'. Valid: %(valid)s.")
+
+
+class ResolverNotEnabled(Invalid):
+    msg_fmt = ("Source type '%(name)s' is not enabled on this cloud. "
+               "Enabled: %(enabled)s.")
+
+
+class Forbidden(ConsistentSnapException):
+    msg_fmt = 'Policy does not allow %(action)s to be performed.'
+    code = 403
+
+
+class NotFound(ConsistentSnapException):
+    msg_fmt = 'Resource could not be found.'
+    code = 404
+
+
+class AppGroupNotFound(NotFound):
+    msg_fmt = 'App group %(id)s could not be found.'
+
+
+class GroupSnapshotNotFound(NotFound):
+    msg_fmt = 'Group snapshot %(id)s could not be found.'
+
+
+class StackNotFound(NotFound):
+    msg_fmt = ("Heat stack '%(stack)s' could not be found in project "
+               "%(project_id)s.")
+
+
+class ServerGroupNotFound(NotFound):
+    msg_fmt = ("Server group '%(group)s' could not be found in project "
+               "%(project_id)s.")
+
+
+class ServersNotFound(NotFound):
+    msg_fmt = ('Server(s) %(servers)s could not be found in project '
+               '%(project_id)s.')
+
+
+class Conflict(ConsistentSnapException):
+    msg_fmt = 'Conflict: %(reason)s'
+    code = 409
+
+
+class AppGroupNameExists(Conflict):
+    msg_fmt = ("An app group named '%(name)s' already exists in project "
+               "%(project_id)s; choose another name or update that group.")
+
+
+class AmbiguousSource(Conflict):
+    msg_fmt = ("%(kind)s name '%(name)s' matches %(count)d %(kind)ss in "
+               "project %(project_id)s; use its ID instead.")
+
+
+class ServiceUnavailable(ConsistentSnapException):
+    msg_fmt = '%(service)s could not be reached: %(reason)s'
+    code = 503

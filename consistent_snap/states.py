@@ -1,0 +1,29 @@
+"""Group snapshot states and the one table of allowed transitions."""
+
+PENDING = 'pending'
+FENCING = 'fencing'
+CAPTURING = 'capturing'
+FINALIZING = 'finalizing'
+AVAILABLE = 'available'
+ERROR = 'error'
+ABORTED = 'aborted'
+DELETING = 'deleting'
+DELETED = 'deleted'
+
+FINAL = frozenset((AVAILABLE, ERROR, ABORTED, DELETED))
+
+TRANSITIONS = {
+    PENDING: {FENCING, ERROR, ABORTED},
+    FENCING: {CAPTURING, ERROR, ABORTED},
+    CAPTURING: {FINALIZING, ERROR, ABORTED},
+    FINALIZING: {AVAILABLE, ERROR},
+    AVAILABLE: {DELETING},
+    ERROR: {DELETING},
+    ABORTED: {DELETING},
+    DELETING: {DELETED, ERROR},
+    DELETED: set(),
+}
+
+
+def can_move(current, new):
+    return new in TRANSITIONS[current]
