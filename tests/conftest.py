@@ -1,0 +1,26 @@
+# Select oslo.service's threading backend before anything imports
+# oslo.messaging, exactly as the console scripts do.
+from oslo_service import backend
+
+backend.init_backend(backend.BackendType.THREADING)
+
+import pytest  # noqa: E402
+from oslo_config import cfg  # noqa: E402
+
+from consistent_snap import conf as cs_conf  # noqa: E402,F401
+from consistent_snap import policy  # noqa: E402
+
+
+@pytest.fixture
+def conf():
+    """The global CONF, parsed with no files and reset afterwards."""
+    cfg.CONF([], project='consistent_snap', default_config_files=[])
+    yield cfg.CONF
+    cfg.CONF.reset()
+
+
+@pytest.fixture
+def enforcer(conf):
+    enforcer = policy.init(conf)
+    yield enforcer
+    policy.reset()

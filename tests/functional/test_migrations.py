@@ -1,0 +1,71 @@
+"""The migrations build the schema the models describe, on every backend."""
+
+import os
+import uuid
+
+from alembic import autogenerate
+from alembic import migration as alembic_migration
+import pytest
+import sqlalchemy as sa
+
+from consistent_snap.db import migration
+from consistent_snap.db import models
+
+BACKENDS = {
+    'mysql': 'CS_TEST_MYSQL_URL',
+    'postgresql': 'CS_TEST_POSTGRESQL_URL',
+}
+
+
+def _server_url(backend):
+    url = os.environ.get(BACKENDS[backend])
+    if not url:
+        pytest.skip('%s is not set: tests/run.sh starts %s and sets it' %
+                    (BACKENDS[backend], backend))
+    return sa.engine.make_url(url)
+
+
+@pytest.fixture(params=['sqlite', 'mysql', 'postgresql'])
+def engine(request, tmp_path):
+    """A fresh, empty database on each backend, dropped afterwards."""
+    if request.param == 'sqlite':
+        engine = sa.create_engine('sqlite:///%s' % (tmp_path / 'm.sqlite'))
+        yield engine
+        engine.dispose()
+        return
+    server = _server_url(request.param)
+    name = 'cs_migrations_%s' % uuid.uuid4().hex[:8]
+    admin = sa.create_engine(server, isolation_level='AUTOCOMMIT')
+    with admin.connect() as conn:
+        conn.execute(sa.text('CREATE DATABASE %s' % name))
+    engine = sa.create_engine(server.set(database=name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text('DROP DATABASE %s' % name))
+        admin.dispose()
+
+
+def _diff(engine):
+    with engine.connect() as conn:
+        context = alembic_migration.MigrationContext.configure(
+            conn, opts={'compare_type': True})
+        return autogenerate.compare_metadata(context, models.Base.metadata)
+
+
+def test_migrations_walk_to_head_and_match_the_models(engine):
+    assert migration.version(engine) is None
+    migration.upgrade('head', engine=engine)
+    assert migration.version(engine) == '0001'
+    assert _diff(engine) == []
+    assert set(sa.inspect(engine).get_table_names()) >= {
+        'app_groups', 'group_snapshots', 'member_snapshots',
+        'backup_policies'}
+
+
+def test_upgrade_twice_is_harmless(engine):
+    migration.upgrade('head', engine=engine)
+    migration.upgrade('head', engine=engine)
+    assert migration.version(engine) == '0001'

@@ -1,0 +1,18 @@
+import pytest
+
+from consistent_snap.agent import manager as agent_manager
+from consistent_snap.agent import rpcapi as agent_rpcapi
+from consistent_snap.coordinator import manager as coordinator_manager
+from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
+
+
+@pytest.mark.parametrize('client, server', [
+    (agent_rpcapi.AgentAPI, agent_manager.AgentManager),
+    (coordinator_rpcapi.CoordinatorAPI,
+     coordinator_manager.CoordinatorManager),
+])
+def test_client_and_server_speak_the_same_rpc_version(client, server):
+    assert client.RPC_API_VERSION == server.RPC_API_VERSION
+    assert server.target.version == server.RPC_API_VERSION
+    # The history in the docstring ends with the current version.
+    assert ('%s - ' % client.RPC_API_VERSION) in client.__doc__
