@@ -7,6 +7,7 @@ uwsgi or mod_wsgi instead; this runs the same application.
 import sys
 
 from gunicorn.app import base as gunicorn_base
+from consistent_snap import exception
 from consistent_snap.wsgi import api as wsgi_api
 
 
@@ -26,7 +27,10 @@ class _Server(gunicorn_base.BaseApplication):
 
 def main():
     conf = wsgi_api.parse_config(sys.argv[1:])
-    application = wsgi_api.build(conf)
+    try:
+        application = wsgi_api.build(conf)
+    except exception.ConsistentSnapException as e:
+        sys.exit('consistent-snap-api: %s' % e)
     options = {
         'bind': '%s:%d' % (conf.api.bind_host, conf.api.bind_port),
         'workers': conf.api.workers,

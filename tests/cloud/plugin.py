@@ -114,10 +114,13 @@ def write_clouds_yaml():
     return path
 
 
+def config_connection():
+    return 'sqlite:///%s' % (CS_DIR / 'state' / 'consistent_snap.sqlite')
+
+
 def config_text(connection=None, auth_strategy='keystone', port=API_PORT,
                 extra=''):
-    connection = connection or 'sqlite:///%s' % (CS_DIR / 'state' /
-                                                  'consistent_snap.sqlite')
+    connection = connection or config_connection()
     svc = '\n'.join('%s = %s' % kv for kv in _auth(SERVICE_USER,
                                                      'service').items())
     return f"""[DEFAULT]

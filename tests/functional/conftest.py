@@ -47,3 +47,71 @@ def demo(test_cloud):
 @pytest.fixture(scope='session')
 def transport_url(test_cloud):
     return cloud_plugin.TRANSPORT_URL
+
+
+def _wait_active(conn, servers):
+    return [conn.compute.wait_for_server(s, wait=120) for s in servers]
+
+
+@pytest.fixture(scope='session')
+def run_id():
+    import uuid
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope='session')
+def spread_servers(demo, run_id):
+    """Three ACTIVE demo servers on compute-1..3, in one server group,
+    tagged and labelled with this run's id; deleted at the end."""
+    group = demo.compute.create_server_group(
+        name='cs-func-%s' % run_id, policy='anti-affinity')
+    servers = [demo.compute.create_server(
+        name='cs-func-%s-%d' % (run_id, i), image_id=_image_id(demo),
+        flavor_id=demo.compute.find_flavor('m1.tiny').id, networks='none',
+        availability_zone='compute-%d' % i,
+        scheduler_hints={'group': group.id},
+        tags=['cs-func-%s' % run_id], metadata={'app': run_id})
+        for i in (1, 2, 3)]
+    try:
+        yield {'group': group, 'servers': _wait_active(demo, servers)}
+    finally:
+        for server in servers:
+            demo.compute.delete_server(server, ignore_missing=True)
+        for server in servers:
+            demo.compute.wait_for_delete(server, wait=120)
+        demo.compute.delete_server_group(group, ignore_missing=True)
+
+
+def _image_id(conn):
+    return conn.image.find_image('tiny', ignore_missing=False).id
+
+
+class Api:
+    """Raw HTTP to consistent-snap as one Keystone identity."""
+
+    def __init__(self, conn, base_url=None):
+        import requests
+        self.conn = conn
+        self.base_url = base_url or conn.session.get_endpoint(
+            service_type=cloud_plugin.SERVICE_TYPE, interface='public')
+        self.http = requests.Session()
+
+    def __call__(self, method, path, json=None, data=None, headers=None):
+        all_headers = {'X-Auth-Token': self.conn.session.get_token()}
+        if json is not None or data is not None:
+            all_headers['Content-Type'] = 'application/json'
+        all_headers.update(headers or {})
+        return self.http.request(method, self.base_url + path, json=json,
+                                 data=data, headers=all_headers, timeout=60)
+
+
+@pytest.fixture(scope='session')
+def api_as(test_cloud):
+    """api_as('minicloud-demo') -> Api for that clouds.yaml identity."""
+    cache = {}
+
+    def make(cloud):
+        if cloud not in cache:
+            cache[cloud] = Api(openstack.connect(cloud=cloud))
+        return cache[cloud]
+    return make
