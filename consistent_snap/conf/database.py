@@ -1,4 +1,5 @@
-from oslo_config import cfg
+import copy
+
 from oslo_db import options as db_options
 
 # Embedded default: one SQLite file under state_path, zero setup.
@@ -10,4 +11,9 @@ def register_opts(conf):
 
 
 def list_opts():
-    return {'database': db_options.list_opts()[0][1]}
+    # The generator reads these copies, not CONF: give them our default.
+    opts = copy.deepcopy(db_options.list_opts()[0][1])
+    for opt in opts:
+        if opt.name == 'connection':
+            opt.default = DEFAULT_CONNECTION
+    return {'database': opts}
