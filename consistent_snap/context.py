@@ -11,8 +11,3 @@ class RequestContext(context.RequestContext):
     ``is_admin`` is set from the policy rule ``context_is_admin``, never
     trusted from the caller.
     """
-
-
-def get_admin_context():
-    """A context for the service's own work (scheduler, reaper)."""
-    return RequestContext(is_admin=True, roles=['admin'], overwrite=False)

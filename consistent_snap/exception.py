@@ -46,10 +46,6 @@ class AppGroupNotFound(NotFound):
     msg_fmt = 'App group %(id)s could not be found.'
 
 
-class GroupSnapshotNotFound(NotFound):
-    msg_fmt = 'Group snapshot %(id)s could not be found.'
-
-
 class StackNotFound(NotFound):
     msg_fmt = ("Heat stack '%(stack)s' could not be found in project "
                "%(project_id)s.")
@@ -78,8 +74,3 @@ class AppGroupNameExists(Conflict):
 class AmbiguousSource(Conflict):
     msg_fmt = ("%(kind)s name '%(name)s' matches %(count)d %(kind)ss in "
                "project %(project_id)s; use its ID instead.")
-
-
-class ServiceUnavailable(ConsistentSnapException):
-    msg_fmt = '%(service)s could not be reached: %(reason)s'
-    code = 503

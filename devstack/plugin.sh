@@ -44,8 +44,8 @@ function start_consistent_snap {
         wait_for_service $SERVICE_TIMEOUT $CS_API_URL || die $LINENO "cs-api did not start"
     fi
     run_process cs-coordinator "$CS_BIN_DIR/consistent-snap-coordinator --config-file $CS_CONF"
-    # The agent's RPC server name must be Nova's name for this compute host.
-    run_process cs-agent "$CS_BIN_DIR/consistent-snap-agent --config-file $CS_CONF --host $(hostname)"
+    # [DEFAULT] host defaults to the hostname, which is also Nova's name for it.
+    run_process cs-agent "$CS_BIN_DIR/consistent-snap-agent --config-file $CS_CONF"
 }
 
 function stop_consistent_snap {

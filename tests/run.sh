@@ -7,28 +7,11 @@
 # arguments go to pytest (e.g. `bash tests/run.sh tests/unit -x`).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export MC_DIR=${MC_DIR:-/tmp/minicloud}
-VENV=${CS_VENV:-$ROOT/.venv}
+source "$(dirname "${BASH_SOURCE[0]}")/cloud/lib.sh"
 PG_PORT=${CS_PG_PORT:-5432}
 PG_DIR=$MC_DIR/postgres
 CITEST=openstack_citest
-log() { echo "[$(date +%T)] $*"; }
-
-install_venv() {
-  local stamp
-  stamp=$(cat "$ROOT/requirements.txt" "$ROOT/test-requirements.txt" \
-    "$ROOT/tests/cloud/constraints.txt" "$ROOT/setup.cfg" | sha256sum | cut -c1-16)
-  if [[ $(cat "$VENV/.cs-stamp" 2>/dev/null) != "$stamp" ]]; then
-    log "installing consistent-snap and its test requirements into $VENV"
-    [[ -x $VENV/bin/pip ]] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q -U pip setuptools wheel
-    "$VENV/bin/pip" install -q -c "$ROOT/tests/cloud/constraints.txt" \
-      -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt"
-    "$VENV/bin/pip" install -q --no-deps -e "$ROOT"
-    echo "$stamp" >"$VENV/.cs-stamp"
-  fi
-}
+log() { cs_log "$@"; }
 
 start_postgres() {
   local bin
@@ -61,14 +44,12 @@ mariadb_citest_user() {
     GRANT ALL PRIVILEGES ON *.* TO '$CITEST'@'127.0.0.1';"
 }
 
-install_venv
-WITH_CINDER=1 WITH_HEAT=1 bash "$ROOT/tests/cloud/up.sh"
+cs_install_venv
+cs_cloud_up
 start_postgres
 mariadb_citest_user
-"$VENV/bin/python" "$ROOT/tests/cloud/plugin.py" up
-eval "$("$VENV/bin/python" "$ROOT/tests/cloud/plugin.py" env)"
 export CS_TEST_MYSQL_URL="mysql+pymysql://$CITEST:$CITEST@127.0.0.1:${MC_DB_PORT:-3306}/"
 export CS_TEST_POSTGRESQL_URL="postgresql+psycopg2://$CITEST:$CITEST@127.0.0.1:$PG_PORT/$CITEST"
 export CS_TEST_CLOUD=1
-cd "$ROOT"
-exec "$VENV/bin/python" -m pytest "$@"
+cd "$CS_ROOT"
+exec "$CS_VENV/bin/python" -m pytest "$@"

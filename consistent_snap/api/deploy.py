@@ -1,6 +1,8 @@
 """The WSGI pipeline, composed in code: no paste, nothing to misconfigure."""
 
+from keystoneauth1 import exceptions as ks_exceptions
 from keystonemiddleware import auth_token
+from openstack import exceptions as sdk_exceptions
 from oslo_log import log as logging
 from oslo_middleware import request_id
 import webob.dec
@@ -29,6 +31,16 @@ class FaultWrapper:
                 LOG.error('%s %s failed: %s', req.method, req.path, e)
             return util.error_response(req, e.code, type(e).__name__,
                                        e.message)
+        except (sdk_exceptions.SDKException,
+                ks_exceptions.ClientException) as e:
+            # Nova, Heat, Cinder or Glance failed us: not the caller's fault.
+            LOG.error('%s %s: a cloud service call failed: %s', req.method,
+                      req.path, e)
+            return util.error_response(
+                req, 503, 'Service Unavailable',
+                'A cloud service this request needs failed (%s). Try again; '
+                'if it persists, the operator should check that service and '
+                "consistent-snap's [service_credentials]." % e)
         except Exception:
             LOG.exception('Unexpected error in %s %s', req.method, req.path)
             return util.error_response(

@@ -181,22 +181,26 @@ def start(name, argv):
     _pid_file(name).write_text(str(proc.pid))
 
 
-def stop(name, timeout=15):
-    """Stop the process group recorded for ``name``; never by name."""
-    try:
-        pid = int(_pid_file(name).read_text())
-    except (FileNotFoundError, ValueError):
-        return
-    try:
-        os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            os.kill(pid, 0)
-            time.sleep(0.1)
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    _pid_file(name).unlink(missing_ok=True)
+def stop(*names, timeout=15):
+    """Stop the process groups recorded for ``names``; never by name."""
+    pids = {}
+    for name in names:
+        try:
+            pids[name] = int(_pid_file(name).read_text())
+            os.killpg(pids[name], signal.SIGTERM)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            pass
+    deadline = time.monotonic() + timeout
+    for name, pid in pids.items():
+        try:
+            while time.monotonic() < deadline:
+                os.kill(pid, 0)
+                time.sleep(0.1)
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for name in names:
+        _pid_file(name).unlink(missing_ok=True)
 
 
 def wait_port(name, port, timeout=60):
@@ -241,8 +245,7 @@ def up():
 
 
 def down():
-    for pid_file in sorted((CS_DIR / 'run').glob('*.pid')):
-        stop(pid_file.stem)
+    stop(*(p.stem for p in (CS_DIR / 'run').glob('*.pid')))
 
 
 def main(argv):

@@ -263,3 +263,31 @@ def test_a_disabled_resolver_is_refused(test_cloud, api_as, run_id):
             "Enabled: heat.")
     finally:
         test_cloud.stop('api-heat-only')
+
+
+def test_a_failing_cloud_service_is_503_without_secrets(test_cloud, api_as,
+                                                         created, run_id):
+    from tests.functional.conftest import Api
+    group = created(_group('svc-%s' % run_id, 'metadata', {'tags': ['x']}))
+    port = 8796
+    conf = test_cloud.write_config(
+        name='bad-credentials.conf', port=port,
+        extra='[service_credentials]\npassword = wrong-secret\n')
+    test_cloud.start('api-bad-credentials', [
+        str(test_cloud.BIN / 'consistent-snap-api'), '--config-file',
+        str(conf)])
+    try:
+        test_cloud.wait_port('api-bad-credentials', port)
+        demo = api_as('minicloud-demo')
+        api = Api(demo.conn, base_url='http://127.0.0.1:%d' % port)
+        response = api('GET', '/v1/app-groups/%s/members' % group['id'])
+        assert response.status_code == 503
+        message = response.json()['error']['message']
+        assert 'A cloud service this request needs failed' in message
+        assert "[service_credentials]" in message
+        log = (test_cloud.CS_DIR / 'log' /
+               'api-bad-credentials.log').read_text()
+        for secret in ('wrong-secret', demo.conn.session.get_token()):
+            assert secret not in message and secret not in log
+    finally:
+        test_cloud.stop('api-bad-credentials')

@@ -1,0 +1,30 @@
+# Shared by tests/run.sh and devstack/quickstart.sh (source it).
+CS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export MC_DIR=${MC_DIR:-/tmp/minicloud}
+CS_VENV=${CS_VENV:-$CS_ROOT/.venv}
+cs_log() { echo "[$(date +%T)] $*"; }
+
+# The project's venv with its runtime and test requirements, pinned to the
+# set the test cloud was tested with; reinstalled when a requirement changes.
+cs_install_venv() {
+  local stamp
+  stamp=$(cat "$CS_ROOT/requirements.txt" "$CS_ROOT/test-requirements.txt" \
+    "$CS_ROOT/tests/cloud/constraints.txt" "$CS_ROOT/setup.cfg" | sha256sum | cut -c1-16)
+  if [[ $(cat "$CS_VENV/.cs-stamp" 2>/dev/null) != "$stamp" ]]; then
+    cs_log "installing consistent-snap and its requirements into $CS_VENV"
+    [[ -x $CS_VENV/bin/pip ]] || python3 -m venv "$CS_VENV"
+    "$CS_VENV/bin/pip" install -q -U pip setuptools wheel
+    "$CS_VENV/bin/pip" install -q -c "$CS_ROOT/tests/cloud/constraints.txt" \
+      -r "$CS_ROOT/requirements.txt" -r "$CS_ROOT/test-requirements.txt"
+    "$CS_VENV/bin/pip" install -q --no-deps -e "$CS_ROOT"
+    echo "$stamp" >"$CS_VENV/.cs-stamp"
+  fi
+}
+
+# The test cloud (Keystone, Nova with compute-1..3, Glance, Neutron, Cinder,
+# Heat) and consistent-snap on it, registered in Keystone, SQLite database.
+cs_cloud_up() {
+  WITH_CINDER=1 WITH_HEAT=1 bash "$CS_ROOT/tests/cloud/up.sh"
+  "$CS_VENV/bin/python" "$CS_ROOT/tests/cloud/plugin.py" up
+  eval "$("$CS_VENV/bin/python" "$CS_ROOT/tests/cloud/plugin.py" env)"
+}

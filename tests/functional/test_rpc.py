@@ -1,0 +1,88 @@
+"""Agents and the coordinator as real processes on the real broker."""
+
+import pytest
+
+from consistent_snap.agent import rpcapi as agent_rpcapi
+from consistent_snap import context
+from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
+from consistent_snap import rpc
+
+HOSTS = ['compute-1', 'compute-2', 'compute-3']
+
+
+@pytest.fixture(scope='module')
+def transport(test_cloud, conf_for_rpc):
+    rpc.init(conf_for_rpc)
+    yield
+    rpc.cleanup()
+
+
+@pytest.fixture(scope='module')
+def conf_for_rpc(test_cloud):
+    from oslo_config import cfg
+    # oslo.messaging registers its options on the CONF it is given.
+    path = test_cloud.write_config(name='rpc-client.conf')
+    cfg.CONF([], project='consistent_snap', default_config_files=[str(path)])
+    yield cfg.CONF
+    cfg.CONF.reset()
+
+
+def _wait_until_answering(ping, timeout=60):
+    """A cast to a server whose queue does not exist yet is dropped."""
+    import time
+
+    import oslo_messaging
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return ping()
+        except oslo_messaging.MessagingTimeout:
+            if time.monotonic() > deadline:
+                raise
+
+
+@pytest.fixture(scope='module')
+def daemons(test_cloud, transport):
+    """An agent per compute host and a coordinator, each its own process."""
+    names = []
+    for host in HOSTS:
+        conf = test_cloud.write_config(
+            name='agent-%s.conf' % host,
+            extra='[DEFAULT]\nhost = %s\n' % host)
+        names.append('agent-%s' % host)
+        test_cloud.start(names[-1], [str(test_cloud.BIN /
+                                         'consistent-snap-agent'),
+                                     '--config-file', str(conf)])
+    conf = test_cloud.write_config(name='coordinator.conf',
+                                   extra='[DEFAULT]\nhost = coord-1\n')
+    names.append('coordinator')
+    test_cloud.start('coordinator', [str(test_cloud.BIN /
+                                         'consistent-snap-coordinator'),
+                                     '--config-file', str(conf)])
+    ctx = context.RequestContext()
+    agents = agent_rpcapi.AgentAPI(timeout=1)
+    coordinator = coordinator_rpcapi.CoordinatorAPI(timeout=1)
+    for host in HOSTS:
+        _wait_until_answering(lambda: agents.ping(ctx, host))
+    _wait_until_answering(lambda: coordinator.ping(ctx))
+    yield names
+    test_cloud.stop(*names)
+
+
+def test_each_agent_answers_as_its_own_host(transport, daemons):
+    agents = agent_rpcapi.AgentAPI(timeout=30)
+    ctx = context.RequestContext(project_id='p', user_id='u')
+    answers = [agents.ping(ctx, host) for host in HOSTS]
+    assert [a['host'] for a in answers] == HOSTS
+
+
+def test_a_host_without_an_agent_times_out(transport, daemons):
+    import oslo_messaging
+    agents = agent_rpcapi.AgentAPI(timeout=2)
+    with pytest.raises(oslo_messaging.MessagingTimeout):
+        agents.ping(context.RequestContext(), 'compute-without-agent')
+
+
+def test_the_coordinator_answers(transport, daemons):
+    coordinator = coordinator_rpcapi.CoordinatorAPI(timeout=30)
+    assert coordinator.ping(context.RequestContext())['host'] == 'coord-1'
