@@ -1,0 +1,348 @@
+"""`openstack appgroup ...`: app groups and their members."""
+
+import argparse
+import functools
+import logging
+
+from openstack import exceptions as sdk_exceptions
+from osc_lib.cli import format_columns
+from osc_lib.cli import parseractions
+from osc_lib.command import command
+from osc_lib import exceptions
+from osc_lib import utils
+from oslo_utils import uuidutils
+
+LOG = logging.getLogger(__name__)
+
+# CLI spelling -> API value: options use dashes, the API underscores.
+MODES = {'barrier': 'barrier', 'shared-start': 'shared_start',
+         'priority': 'priority'}
+# Each source kind and the options that give it.
+SOURCE_OPTIONS = {'heat': '--heat-stack', 'server_group': '--server-group',
+                  'metadata': '--tag/--property', 'servers': '--server'}
+
+SHOW_COLUMNS = ('id', 'name', 'description', 'project_id', 'source_type',
+                'source', 'default_mode', 'quiesce', 'consistent',
+                'include_volumes', 'created_at', 'updated_at')
+LIST_COLUMNS = ('ID', 'Name', 'Source Type', 'Default Mode')
+LIST_LONG_COLUMNS = ('Description', 'Source', 'Quiesce', 'Consistent',
+                     'Include Volumes')
+MEMBER_COLUMNS = ('Server ID', 'Name', 'Host', 'Host ID', 'Status',
+                  'Power State')
+MEMBER_LONG_COLUMNS = ('Availability Zone', 'Volumes', 'Guest Agent')
+
+
+class SourceColumn(format_columns.DictColumn):
+    """A source, with its tag list as 'a, b' rather than a Python list."""
+
+    def human_readable(self):
+        flat = {key: utils.format_list(value) if isinstance(value, list)
+                else value for key, value in (self._value or {}).items()}
+        return utils.format_dict(flat)
+
+
+class VolumesColumn(format_columns.ListDictColumn):
+    """A member's volumes, one 'id (size GiB, type)' per line."""
+
+    def human_readable(self):
+        return '\n'.join('%s (%s GiB, %s)' % (v['id'], v.get('size'),
+                                              v.get('volume_type'))
+                         for v in self._value or ())
+
+
+def _error_message(error):
+    """The API's own message (the SDK keeps it in details), with status."""
+    status = getattr(error, 'status_code', None)
+    if status is None:  # not from an HTTP response, e.g. find's own
+        return error.message
+    message = '%s (HTTP %s)' % (error.details or error.message, status)
+    if error.request_id:
+        message += ' (Request-ID: %s)' % error.request_id
+    return message
+
+
+def _api_errors(take_action):
+    """Report SDK errors as CommandErrors a person can act on."""
+    @functools.wraps(take_action)
+    def wrapper(self, parsed_args):
+        try:
+            return take_action(self, parsed_args)
+        except sdk_exceptions.SDKException as e:
+            raise exceptions.CommandError(_error_message(e))
+    return wrapper
+
+
+def _mode(value):
+    # Also take the API's spelling, which show and list print.
+    mode = MODES.get(value.replace('_', '-'))
+    if mode is None:
+        raise argparse.ArgumentTypeError(
+            "invalid mode '%s' (choose from %s)" % (value, ', '.join(MODES)))
+    return mode
+
+
+def _add_settings(parser):
+    """Options create and set share; unset options change nothing."""
+    parser.add_argument('--description', metavar='<description>',
+                        help='App group description')
+    parser.add_argument(
+        '--mode', metavar='{%s}' % ','.join(MODES), type=_mode,
+        help='Default mode of group snapshots: barrier (freeze all, then '
+             'snapshot all), shared-start (snapshot all at one instant) '
+             'or priority')
+    parser.add_argument(
+        '--quiesce', action=argparse.BooleanOptionalAction, default=None,
+        help='Freeze guest file systems through qemu-guest-agent while '
+             'snapshotting (--no-quiesce: do not)')
+    parser.add_argument(
+        '--consistent', action=argparse.BooleanOptionalAction, default=None,
+        help='Fail a group snapshot that cannot be consistent rather than '
+             'take an inconsistent one (--no-consistent: allow it)')
+    parser.add_argument(
+        '--include-volumes', action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Snapshot the servers' attached volumes too "
+             '(--no-include-volumes: images only)')
+
+
+def settings_from_args(parsed_args):
+    """The API attributes of the given options, and only those."""
+    settings = {'description': parsed_args.description,
+                'default_mode': parsed_args.mode,
+                'quiesce': parsed_args.quiesce,
+                'consistent': parsed_args.consistent,
+                'include_volumes': parsed_args.include_volumes}
+    return {key: value for key, value in settings.items()
+            if value is not None}
+
+
+def source_from_args(parsed_args):
+    """(source_type, source) from the one source kind given.
+
+    Servers are left as given, names or IDs; see _server_ids().
+    """
+    sources = {}
+    if parsed_args.heat_stack:
+        sources['heat'] = {'stack': parsed_args.heat_stack}
+    if parsed_args.server_group:
+        sources['server_group'] = {'server_group': parsed_args.server_group}
+    metadata = {}
+    if parsed_args.tags:
+        metadata['tags'] = list(dict.fromkeys(parsed_args.tags))
+    if parsed_args.properties:
+        metadata['properties'] = parsed_args.properties
+    if metadata:
+        sources['metadata'] = metadata
+    if parsed_args.servers:
+        sources['servers'] = {'servers': parsed_args.servers}
+    if len(sources) != 1:
+        given = ', '.join(SOURCE_OPTIONS[kind] for kind in sources) or 'none'
+        raise exceptions.CommandError(
+            'Give exactly one source of servers: %s (given: %s).' %
+            (', '.join(SOURCE_OPTIONS.values()), given))
+    return sources.popitem()
+
+
+def _server_ids(compute, refs):
+    """Server IDs for names or IDs, in order, without repeats."""
+    ids = []
+    for ref in refs:
+        if uuidutils.is_uuid_like(ref):
+            # Sent as is: the API checks it is a server of the project.
+            ids.append(ref)
+            continue
+        try:
+            ids.append(compute.find_server(ref, ignore_missing=False).id)
+        except sdk_exceptions.NotFoundException:
+            raise exceptions.CommandError(
+                'Server %s could not be found.' % ref)
+    return list(dict.fromkeys(ids))
+
+
+def _show(group):
+    return SHOW_COLUMNS, utils.get_item_properties(
+        group, SHOW_COLUMNS, formatters={'source': SourceColumn})
+
+
+def _find(client, name_or_id):
+    return client.find_app_group(name_or_id, ignore_missing=False)
+
+
+class CreateAppGroup(command.ShowOne):
+    """Create an app group: one application's servers, from one source."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='New app group name (unique in the project)')
+        source = parser.add_argument_group(
+            'source', 'Where the servers come from: exactly one of '
+                      '--heat-stack, --server-group, --server, or --tag '
+                      'and/or --property. Membership is resolved at each '
+                      'snapshot.')
+        source.add_argument(
+            '--heat-stack', metavar='<stack>',
+            help="A Heat stack's servers (name or ID), nested stacks "
+                 'included')
+        source.add_argument(
+            '--server-group', metavar='<server-group>',
+            help='The members of a server group (name or ID)')
+        source.add_argument(
+            '--tag', metavar='<tag>', dest='tags', action='append',
+            help='Servers with this tag (repeat option: servers with every '
+                 'tag)')
+        source.add_argument(
+            '--property', metavar='<key=value>', dest='properties',
+            action=parseractions.KeyValueAction,
+            help='Servers with this metadata property (repeat option: '
+                 'every property)')
+        source.add_argument(
+            '--server', metavar='<server>', dest='servers', action='append',
+            help='This server (name or ID) (repeat option for more)')
+        _add_settings(parser)
+        return parser
+
+    @_api_errors
+    def take_action(self, parsed_args):
+        source_type, source = source_from_args(parsed_args)
+        if source_type == 'servers':
+            compute = self.app.client_manager.sdk_connection.compute
+            source = {'servers': _server_ids(compute, source['servers'])}
+        client = self.app.client_manager.consistent_snap
+        group = client.create_app_group(
+            name=parsed_args.name, source_type=source_type, source=source,
+            **settings_from_args(parsed_args))
+        return _show(group)
+
+
+class ListAppGroup(command.Lister):
+    """List app groups."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--name', metavar='<name>',
+                            help='Only the app group with this name')
+        parser.add_argument('--all-projects', action='store_true',
+                            help='App groups of every project (admin only)')
+        parser.add_argument('--long', action='store_true',
+                            help='List additional fields in output')
+        return parser
+
+    @_api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        columns = LIST_COLUMNS
+        query = {}
+        if parsed_args.name:
+            query['name'] = parsed_args.name
+        if parsed_args.all_projects:
+            query['all_projects'] = True
+            columns += ('Project ID',)
+        if parsed_args.long:
+            columns += LIST_LONG_COLUMNS
+        # A list, not a generator: errors must surface inside take_action.
+        rows = [utils.get_item_properties(g, columns,
+                                          formatters={'Source': SourceColumn})
+                for g in client.app_groups(**query)]
+        return columns, rows
+
+
+class ShowAppGroup(command.ShowOne):
+    """Show an app group."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('app_group', metavar='<app-group>',
+                            help='App group to show (name or ID)')
+        return parser
+
+    @_api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        return _show(_find(client, parsed_args.app_group))
+
+
+class SetAppGroup(command.Command):
+    """Set app group properties."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('app_group', metavar='<app-group>',
+                            help='App group to modify (name or ID)')
+        parser.add_argument('--name', metavar='<name>',
+                            help='New app group name')
+        _add_settings(parser)
+        return parser
+
+    @_api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        attrs = settings_from_args(parsed_args)
+        if parsed_args.name is not None:
+            attrs['name'] = parsed_args.name
+        group = _find(client, parsed_args.app_group)
+        if attrs:
+            client.update_app_group(group, **attrs)
+
+
+class DeleteAppGroup(command.Command):
+    """Delete app group(s)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('app_groups', metavar='<app-group>', nargs='+',
+                            help='App group(s) to delete (name or ID)')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        failed = []
+        for ref in parsed_args.app_groups:
+            # One failure must not stop the others from being deleted.
+            try:
+                client.delete_app_group(_find(client, ref),
+                                        ignore_missing=False)
+            except sdk_exceptions.SDKException as e:
+                LOG.error("Failed to delete app group '%s': %s", ref,
+                          _error_message(e))
+                failed.append(ref)
+        if failed:
+            raise exceptions.CommandError(
+                '%d of %d app groups failed to delete: %s' %
+                (len(failed), len(parsed_args.app_groups),
+                 ', '.join(failed)))
+
+
+class ListAppGroupMember(command.Lister):
+    """List an app group's servers as they are now, with their hosts."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('app_group', metavar='<app-group>',
+                            help='App group (name or ID)')
+        parser.add_argument('--long', action='store_true',
+                            help='List additional fields in output')
+        return parser
+
+    @_api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        group = _find(client, parsed_args.app_group)
+        found = client.app_group_members(group)
+        members = found['members']
+        if not members:
+            LOG.warning('%s', found.get('message') or
+                        'app group %s has no servers' % group.name)
+        if found.get('missing'):
+            LOG.warning('Warning: app group %s names servers that no longer '
+                        'exist; a snapshot would miss them: %s', group.name,
+                        ', '.join(found['missing']))
+        # Only admins are shown compute host names; others get Host ID.
+        columns = tuple(c for c in MEMBER_COLUMNS
+                        if c != 'Host' or any('host' in m for m in members))
+        if parsed_args.long:
+            columns += MEMBER_LONG_COLUMNS
+        rows = [utils.get_dict_properties(
+                dict(m, guest_agent=m.get('qemu_guest_agent')), columns,
+                formatters={'Volumes': VolumesColumn}) for m in members]
+        return columns, rows

@@ -1,0 +1,53 @@
+"""The consistent-snap v1 proxy: conn.consistent_snap.<method>."""
+
+from openstack import exceptions
+from openstack import proxy
+from openstack import utils
+
+from consistent_snap.sdk.v1 import app_group as _app_group
+
+
+class Proxy(proxy.Proxy):
+
+    _resource_registry = {'app_group': _app_group.AppGroup}
+
+    def _app_group_ref(self, group):
+        """An AppGroup for an id, with nothing dirty to send in a body."""
+        if isinstance(group, _app_group.AppGroup):
+            return group
+        return _app_group.AppGroup.existing(
+            id=group, connection=self._get_connection())
+
+    def app_groups(self, **query):
+        """App groups; query: name, all_projects, limit, marker."""
+        return self._list(_app_group.AppGroup, **query)
+
+    def get_app_group(self, group):
+        return self._get(_app_group.AppGroup, group)
+
+    def find_app_group(self, name_or_id, ignore_missing=True):
+        return self._find(_app_group.AppGroup, name_or_id,
+                          ignore_missing=ignore_missing)
+
+    def create_app_group(self, **attrs):
+        return self._create(_app_group.AppGroup, **attrs)
+
+    def update_app_group(self, group, **attrs):
+        return self._update(_app_group.AppGroup, self._app_group_ref(group),
+                            **attrs)
+
+    def delete_app_group(self, group, ignore_missing=True):
+        return self._delete(_app_group.AppGroup, self._app_group_ref(group),
+                            ignore_missing=ignore_missing)
+
+    def app_group_members(self, group):
+        """The members document: servers resolved live, hosts, drift.
+
+        A plain dict, as the API returns it: members, missing, host_count,
+        drift, and message when the group has no servers.
+        """
+        path = utils.urljoin(_app_group.AppGroup.base_path,
+                             self._app_group_ref(group).id, 'members')
+        response = self.get(path)
+        exceptions.raise_from_response(response)
+        return response.json()

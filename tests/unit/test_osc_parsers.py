@@ -1,0 +1,113 @@
+"""`openstack appgroup` options, parsed as the CLI parses them."""
+
+import pytest
+
+from osc_lib import exceptions
+
+from consistent_snap.osc.v1 import app_group
+
+
+def _parse(command_class, argv):
+    parser = command_class(None, None).get_parser('openstack appgroup')
+    return parser.parse_args(argv)
+
+
+def _create(*argv):
+    return _parse(app_group.CreateAppGroup, ['web', *argv])
+
+
+@pytest.mark.parametrize('argv, source_type, source', [
+    (['--heat-stack', 'shop'], 'heat', {'stack': 'shop'}),
+    (['--server-group', 'db'], 'server_group', {'server_group': 'db'}),
+    (['--tag', 'a', '--tag', 'b', '--tag', 'a'], 'metadata',
+     {'tags': ['a', 'b']}),
+    (['--property', 'app=shop', '--property', 'tier=web=1'], 'metadata',
+     {'properties': {'app': 'shop', 'tier': 'web=1'}}),
+    (['--tag', 'a', '--property', 'app=shop'], 'metadata',
+     {'tags': ['a'], 'properties': {'app': 'shop'}}),
+    (['--server', 'web-1', '--server', 'web-2'], 'servers',
+     {'servers': ['web-1', 'web-2']}),
+])
+def test_one_source_kind_gives_its_source(argv, source_type, source):
+    found = app_group.source_from_args(_create(*argv))
+    assert found == (source_type, source)
+
+
+@pytest.mark.parametrize('argv, given', [
+    (['--heat-stack', 's', '--server-group', 'g'],
+     '--heat-stack, --server-group'),
+    (['--tag', 't', '--server', 'web-1'], '--tag/--property, --server'),
+    (['--property', 'a=b', '--heat-stack', 's'],
+     '--heat-stack, --tag/--property'),
+    ([], 'none'),
+])
+def test_sources_are_mutually_exclusive(argv, given):
+    with pytest.raises(exceptions.CommandError) as error:
+        app_group.source_from_args(_create(*argv))
+    assert 'exactly one source' in str(error.value)
+    assert '(given: %s)' % given in str(error.value)
+
+
+@pytest.mark.parametrize('value, mode', [
+    ('barrier', 'barrier'),
+    ('shared-start', 'shared_start'),
+    ('shared_start', 'shared_start'),
+    ('priority', 'priority'),
+])
+def test_mode_is_sent_in_the_api_spelling(value, mode):
+    args = _create('--tag', 't', '--mode', value)
+    assert app_group.settings_from_args(args) == {'default_mode': mode}
+
+
+def test_unknown_mode_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as error:
+        _create('--tag', 't', '--mode', 'fast')
+    assert error.value.code == 2
+    assert "invalid mode 'fast'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('value, message', [
+    ('noequals', "Expected 'key=value' type"),
+    ('=value', 'Property key must be specified'),
+])
+def test_property_must_be_key_equals_value(value, message, capsys):
+    with pytest.raises(SystemExit) as error:
+        _create('--property', value)
+    assert error.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unset_settings_are_not_sent():
+    assert app_group.settings_from_args(_create('--tag', 't')) == {}
+
+
+def test_boolean_settings_and_their_negations():
+    args = _create('--tag', 't', '--quiesce', '--no-consistent',
+                   '--no-include-volumes', '--description', '')
+    assert app_group.settings_from_args(args) == {
+        'quiesce': True, 'consistent': False, 'include_volumes': False,
+        'description': ''}
+
+
+def test_the_last_of_quiesce_and_no_quiesce_wins():
+    args = _create('--tag', 't', '--quiesce', '--no-quiesce')
+    assert app_group.settings_from_args(args) == {'quiesce': False}
+
+
+def test_set_takes_name_and_settings():
+    args = _parse(app_group.SetAppGroup,
+                  ['web', '--name', 'shop', '--mode', 'priority'])
+    assert (args.app_group, args.name) == ('web', 'shop')
+    assert app_group.settings_from_args(args) == {'default_mode': 'priority'}
+
+
+def test_delete_takes_several_app_groups():
+    args = _parse(app_group.DeleteAppGroup, ['a', 'b'])
+    assert args.app_groups == ['a', 'b']
+
+
+@pytest.mark.parametrize('command_class', [
+    app_group.ListAppGroup, app_group.ListAppGroupMember])
+def test_long_is_off_by_default(command_class):
+    argv = ['web'] if command_class is app_group.ListAppGroupMember else []
+    assert _parse(command_class, argv).long is False
