@@ -90,6 +90,10 @@ def register(admin):
                                            domain_id='default'))
         identity.assign_project_role_to_user(project, user(name, project),
                                              role[role_name])
+    # The tests and the quickstart boot a few dozen tiny servers.
+    for project in ('demo', 'alt'):
+        admin.set_compute_quotas(project, instances=100, cores=200,
+                                 ram=64 * 1024)
     service = (_one(identity.services(type=SERVICE_TYPE)) or
                identity.create_service(name='consistent-snap',
                                        type=SERVICE_TYPE,

@@ -61,8 +61,9 @@ def run_id():
 
 @pytest.fixture(scope='session')
 def spread_servers(demo, run_id):
-    """Three ACTIVE demo servers on compute-1..3, in one server group,
-    tagged and labelled with this run's id; deleted at the end."""
+    """Three ACTIVE demo servers on compute-1..3, in one anti-affinity
+    server group, with this run's tag and property; deleted at the end.
+    Shared by every module: the demo project's quota is finite."""
     group = demo.compute.create_server_group(
         name='cs-func-%s' % run_id, policy='anti-affinity')
     servers = [demo.compute.create_server(
@@ -73,7 +74,8 @@ def spread_servers(demo, run_id):
         tags=['cs-func-%s' % run_id], metadata={'app': run_id})
         for i in (1, 2, 3)]
     try:
-        yield {'group': group, 'servers': _wait_active(demo, servers)}
+        yield {'group': group, 'servers': _wait_active(demo, servers),
+               'tag': 'cs-func-%s' % run_id, 'property': ('app', run_id)}
     finally:
         for server in servers:
             demo.compute.delete_server(server, ignore_missing=True)

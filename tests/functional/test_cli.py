@@ -146,28 +146,9 @@ def _boot(conn, name, **kwargs):
 
 
 @pytest.fixture(scope='module')
-def demo_spread_servers(request, demo_conn, cli_prefix):
-    """Three ACTIVE demo servers on compute-1..3, in one server group.
-
-    The group is anti-affinity; each server has tag <prefix> and property
-    cs-cli-run=<prefix>. Returns {'group': group, 'servers': [...]}.
-    """
-    conn = demo_conn
-    group = conn.compute.create_server_group(name='%s-sg' % cli_prefix,
-                                             policy='anti-affinity')
-    servers = []
-
-    def cleanup():
-        _delete_servers(conn, servers)
-        conn.compute.delete_server_group(group, ignore_missing=True)
-    request.addfinalizer(cleanup)
-    for number, host in enumerate(HOSTS):
-        servers.append(_boot(
-            conn, '%s-vm-%d' % (cli_prefix, number), availability_zone=host,
-            scheduler_hints={'group': group.id}, tags=[cli_prefix],
-            metadata={'cs-cli-run': cli_prefix}))
-    servers = [conn.compute.wait_for_server(s, wait=WAIT) for s in servers]
-    return {'group': group, 'servers': servers}
+def demo_spread_servers(spread_servers):
+    """The session's three demo servers on compute-1..3 (conftest)."""
+    return spread_servers
 
 
 def _stack_template(prefix):
@@ -227,8 +208,9 @@ def cli_app_groups(openstack_cli, cli_prefix, admin_app_groups,
                  demo_heat_stack['server_ids']),
         'server_group': (['--server-group',
                           demo_spread_servers['group'].name], spread_ids),
-        'metadata': (['--tag', cli_prefix,
-                      '--property', 'cs-cli-run=%s' % cli_prefix],
+        'metadata': (['--tag', demo_spread_servers['tag'],
+                      '--property', '%s=%s' % demo_spread_servers[
+                          'property']],
                      spread_ids),
         # A name among IDs: the CLI must send its ID.
         'servers': (['--server', servers[0].name, '--server', servers[1].id,
