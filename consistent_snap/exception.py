@@ -46,6 +46,10 @@ class AppGroupNotFound(NotFound):
     msg_fmt = 'App group %(id)s could not be found.'
 
 
+class GroupSnapshotNotFound(NotFound):
+    msg_fmt = 'Group snapshot %(id)s could not be found.'
+
+
 class StackNotFound(NotFound):
     msg_fmt = ("Heat stack '%(stack)s' could not be found in project "
                "%(project_id)s.")
@@ -71,6 +75,31 @@ class AppGroupNameExists(Conflict):
                "%(project_id)s; choose another name or update that group.")
 
 
+class InvalidState(Conflict):
+    msg_fmt = ("Group snapshot %(id)s is %(status)s: it cannot go to "
+               "%(wanted)s.")
+
+
+class EmptyAppGroup(Conflict):
+    msg_fmt = ('app group %(name)s has no servers: check its source with '
+               '`openstack appgroup member list %(name)s`.')
+
+
+class UnhealthyMembers(Conflict):
+    msg_fmt = ('Server(s) %(servers)s are in ERROR: repair or remove them, '
+               'or skip them with skip_unhealthy (CLI: --skip-unhealthy).')
+
+
 class AmbiguousSource(Conflict):
     msg_fmt = ("%(kind)s name '%(name)s' matches %(count)d %(kind)ss in "
                "project %(project_id)s; use its ID instead.")
+
+
+class MembersNotOnHost(Conflict):
+    msg_fmt = ('Server(s) %(servers)s no longer run on host %(host)s '
+               '(migrated?); resolve the app group again.')
+
+
+class SnapshotUnknownOnHost(Conflict):
+    msg_fmt = ('Group snapshot %(snapshot)s is unknown on host %(host)s '
+               '(the agent restarted?); it must be taken again.')

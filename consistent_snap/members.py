@@ -117,6 +117,7 @@ def _member(inventory, server, show_host):
         'power_state': POWER_STATES.get(server.power_state, 'NOSTATE'),
         'availability_zone': server.availability_zone,
         'volumes': _volumes(inventory, server),
+        'volume_backed': not (server.image or {}).get('id'),
         'qemu_guest_agent': _guest_agent(inventory, server),
     }
     if show_host:

@@ -3,11 +3,16 @@
 import oslo_messaging as messaging
 
 from consistent_snap import context as cs_context
+from consistent_snap import exception
 
 AGENT_TOPIC = 'consistent-snap-agent'
+AGENT_PRIORITY_TOPIC = 'consistent-snap-agent-priority'
 COORDINATOR_TOPIC = 'consistent-snap-coordinator'
 
 _TRANSPORT = None
+_NOTIFICATION_TRANSPORT = None
+# Our exceptions cross the wire as themselves, not as RemoteError.
+ALLOWED_EXMODS = [exception.__name__]
 
 
 class ContextSerializer(messaging.NoOpSerializer):
@@ -21,17 +26,35 @@ class ContextSerializer(messaging.NoOpSerializer):
 
 
 def init(conf):
-    global _TRANSPORT
+    global _TRANSPORT, _NOTIFICATION_TRANSPORT
     if _TRANSPORT is None:
-        _TRANSPORT = messaging.get_rpc_transport(conf)
+        _TRANSPORT = messaging.get_rpc_transport(
+            conf, allowed_remote_exmods=ALLOWED_EXMODS)
+        _NOTIFICATION_TRANSPORT = messaging.get_notification_transport(conf)
     return _TRANSPORT
 
 
 def cleanup():
-    global _TRANSPORT
-    if _TRANSPORT is not None:
-        _TRANSPORT.cleanup()
-        _TRANSPORT = None
+    global _TRANSPORT, _NOTIFICATION_TRANSPORT
+    for transport in (_TRANSPORT, _NOTIFICATION_TRANSPORT):
+        if transport is not None:
+            transport.cleanup()
+    _TRANSPORT = _NOTIFICATION_TRANSPORT = None
+
+
+def remote_message(error):
+    """An exception from the other side, without its remote traceback."""
+    return str(error).split('\nTraceback')[0].strip()
+
+
+def get_notifier(publisher_id):
+    """Notifications go where [oslo_messaging_notifications] says."""
+    return messaging.Notifier(_NOTIFICATION_TRANSPORT,
+                              publisher_id=publisher_id,
+                              serializer=ContextSerializer())
+_NOTIFICATION_TRANSPORT = None
+# Our exceptions cross the wire as themselves, not as RemoteError.
+ALLOWED_EXMODS = [exception.__name__]
 
 
 def get_client(target, version_cap=None, timeout=None):

@@ -1,4 +1,4 @@
-"""An oslo.service Service owning one RPC server."""
+"""An oslo.service Service owning the RPC servers of one daemon."""
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
@@ -10,25 +10,35 @@ LOG = logging.getLogger(__name__)
 
 
 class RPCService(service.Service):
-    def __init__(self, host, topic, endpoint):
+    """One endpoint, served on each of ``topics`` with ``server=host``.
+
+    Each topic has its own RPC server, so its own executor: work on one
+    topic never waits behind work on another.
+    """
+
+    def __init__(self, host, topics, endpoint):
         super().__init__()
         self.host = host
-        self.topic = topic
+        self.topics = topics
         self.endpoint = endpoint
-        self.server = None
+        self.servers = []
 
     def start(self):
         super().start()
         # Built here, not in __init__: threads do not survive a fork.
-        target = messaging.Target(topic=self.topic, server=self.host)
-        self.server = rpc.get_server(target, [self.endpoint])
-        self.server.start()
-        LOG.info('%s listening on topic %s as server %s',
-                 type(self.endpoint).__name__, self.topic, self.host)
+        for topic in self.topics:
+            target = messaging.Target(topic=topic, server=self.host)
+            server = rpc.get_server(target, [self.endpoint])
+            server.start()
+            self.servers.append(server)
+            LOG.info('%s listening on topic %s as server %s',
+                     type(self.endpoint).__name__, topic, self.host)
 
     def stop(self, graceful=True):
-        if self.server is not None:
-            self.server.stop()
-            if graceful:
-                self.server.wait()
+        for server in self.servers:
+            server.stop()
+        if graceful:
+            for server in self.servers:
+                server.wait()
+        self.servers = []
         super().stop(graceful=graceful)

@@ -1,16 +1,268 @@
+"""The per-host agent: acts on the members of its own compute host.
+
+Every phase is idempotent per (snapshot, phase): a redelivered message gets
+the first answer back and never captures twice.
+"""
+
+import concurrent.futures
+import threading
 import time
 
+from oslo_log import log as logging
 import oslo_messaging as messaging
+
+from consistent_snap.agent import deadman
+from consistent_snap import clients
+from consistent_snap import drivers
+from consistent_snap import exception
+from consistent_snap.quiescers import base as quiescer_base
+
+LOG = logging.getLogger(__name__)
+PUBLIC = ('server_id', 'status', 'consistency', 'consistency_reason',
+          'artifacts', 'received_at', 'started_at', 'frozen_at',
+          'captured_at', 'fixed_at', 'thawed_at', 'error')
+
+
+class _HostSnapshot:
+    """One group snapshot's members on this host, and their progress."""
+
+    def __init__(self, snapshot_id, members):
+        self.id = snapshot_id
+        self.lock = threading.Lock()
+        self.replies = {}
+        self.captures = {}
+        self.frozen = []
+        self.members = {m['server_id']: dict(m, status='pending',
+                                             artifacts=[])
+                        for m in members}
+
+    def report(self, host):
+        return {'host': host, 'members': [
+            {k: m.get(k) for k in PUBLIC} for m in self.members.values()]}
 
 
 class AgentManager:
-    """The per-host agent: acts on the VMs of its own compute host."""
-
     RPC_API_VERSION = '1.0'
     target = messaging.Target(version=RPC_API_VERSION)
 
-    def __init__(self, host):
+    def __init__(self, conf, host):
+        self.conf = conf
         self.host = host
+        self.quiescer = drivers.load('consistent_snap.quiescers',
+                                     conf.agent.quiescer, conf)
+        self._capturers = None
+        self._snapshots = {}
+        self._lock = threading.Lock()
+        self.deadman = deadman.Deadman(self.quiescer.thaw)
+
+    @property
+    def capturers(self):
+        # Loaded on first use: the connection is made after the fork.
+        if self._capturers is None:
+            conn = clients.service_connection(self.conf)
+            self._capturers = [
+                drivers.load('consistent_snap.capturers', name, self.conf,
+                             conn) for name in self.conf.agent.capturers]
+        return self._capturers
+
+    def _snapshot(self, snapshot_id, members=None):
+        with self._lock:
+            if snapshot_id not in self._snapshots:
+                if members is None:
+                    raise exception.SnapshotUnknownOnHost(
+                        snapshot=snapshot_id, host=self.host)
+                self._snapshots[snapshot_id] = _HostSnapshot(snapshot_id,
+                                                             members)
+            return self._snapshots[snapshot_id]
+
+    def _once(self, snap, phase, work):
+        with snap.lock:
+            if phase not in snap.replies:
+                snap.replies[phase] = work()
+            return snap.replies[phase]
 
     def ping(self, context):
         return {'host': self.host, 'time': time.time()}
+
+    @messaging.expected_exceptions(exception.MembersNotOnHost)
+    def prepare(self, context, snapshot_id, members):
+        received_at = time.time()
+        snap = self._snapshot(snapshot_id, members)
+
+        def check():
+            if self.conf.agent.check_host:
+                self._check_host(snap)
+            for member in snap.members.values():
+                member['received_at'] = received_at
+            return {'host': self.host, 'members': len(snap.members)}
+        return self._once(snap, 'prepare', check)
+
+    def _check_host(self, snap):
+        here = {s.id for s in clients.service_connection(self.conf).compute
+                .servers(all_projects=True, compute_host=self.host)}
+        elsewhere = sorted(set(snap.members) - here)
+        if elsewhere:
+            raise exception.MembersNotOnHost(
+                servers=', '.join(elsewhere), host=self.host)
+
+    def capture(self, context, snapshot_id, members, fence_at, quiesce,
+                max_freeze_ms):
+        received_at = time.time()
+        snap = self._snapshot(snapshot_id, members)
+
+        def run():
+            for member in snap.members.values():
+                member['received_at'] = (member.get('received_at') or
+                                         received_at)
+            self._freeze_at(snap, fence_at, quiesce, max_freeze_ms)
+            self._capture(snap)
+            self._thaw(snap)
+            return snap.report(self.host)
+        return self._once(snap, 'capture', run)
+
+    def freeze(self, context, snapshot_id, members, fence_at, quiesce,
+               max_freeze_ms):
+        snap = self._snapshot(snapshot_id, members)
+
+        def run():
+            self._freeze_at(snap, fence_at, quiesce, max_freeze_ms)
+            return snap.report(self.host)
+        return self._once(snap, 'freeze', run)
+
+    def commit(self, context, snapshot_id):
+        snap = self._snapshot(snapshot_id)
+
+        def run():
+            self._capture(snap)
+            self._thaw(snap)
+            return snap.report(self.host)
+        return self._once(snap, 'commit', run)
+
+    def finalize(self, context, snapshot_id, deadline):
+        snap = self._snapshot(snapshot_id)
+
+        def run():
+            for member in snap.members.values():
+                if member['status'] != 'captured':
+                    continue
+                try:
+                    for capturer, capture in snap.captures[
+                            member['server_id']]:
+                        capturer.wait_done(capture, deadline)
+                    member['status'] = 'available'
+                except Exception as e:
+                    self._fail(member, 'finalize', e)
+            return snap.report(self.host)
+        return self._once(snap, 'finalize', run)
+
+    def abort(self, context, snapshot_id):
+        with self._lock:
+            snap = self._snapshots.get(snapshot_id)
+        if snap is None:
+            return {'host': self.host, 'members': []}
+        self._thaw(snap)
+        for server_id, captures in snap.captures.items():
+            for capturer, capture in captures:
+                for artifact in capture.artifacts:
+                    try:
+                        capturer.delete(artifact)
+                        artifact['status'] = 'deleted'
+                    except Exception:
+                        LOG.exception('Snapshot %s: could not delete %s %s',
+                                      snapshot_id, artifact['type'],
+                                      artifact['id'])
+        for member in snap.members.values():
+            if member['status'] not in ('error',):
+                member['status'] = 'aborted'
+        return snap.report(self.host)
+
+    def _freeze_at(self, snap, fence_at, quiesce, max_freeze_ms):
+        """Sleep until fence_at (this host's clock), then freeze."""
+        if fence_at is not None:
+            delay = fence_at - time.time()
+            if delay > 0:
+                time.sleep(delay)
+        started_at = time.time()
+        members = list(snap.members.values())
+        for member in members:
+            member['started_at'] = started_at
+        limit_ms = min(max_freeze_ms or self.conf.agent.max_freeze_ms,
+                       self.conf.agent.max_freeze_ms)
+        # Armed before the first freeze: whatever happens next, it thaws.
+        self.deadman.arm(snap.id, members, limit_ms / 1000.0)
+        snap.frozen = members
+        for member in members:
+            if quiesce:
+                level, reason = self.quiescer.freeze(member, limit_ms / 1000)
+            else:
+                level, reason = (quiescer_base.CRASH,
+                                 'quiesce was not asked for')
+            member.update(consistency=level, consistency_reason=reason,
+                          frozen_at=time.time(), status='frozen')
+
+    def _capture_member(self, snap, member):
+        labels = {
+            'name': 'cs-%s-%s' % (snap.id[:8], member.get('name') or
+                                  member['server_id'][:8]),
+            'properties': {
+                'consistent_snap_group_snapshot_id': snap.id,
+                'consistent_snap_server_id': member['server_id'],
+                'consistent_snap_fence_at': '%.6f' % member['started_at'],
+            },
+        }
+        captures = []
+        snap.captures[member['server_id']] = captures
+        for capturer in self.capturers:
+            captures.append((capturer, capturer.capture(member, labels)))
+        member['artifacts'] = [a for _, c in captures for a in c.artifacts]
+        member['captured_at'] = min(c.called_at for _, c in captures)
+        return captures
+
+    def _capture(self, snap):
+        """Fix every member's point in time, all members at once."""
+        members = [m for m in snap.members.values()
+                   if m['status'] == 'frozen']
+        # Not max_freeze: the dead-man timer thaws at max_freeze anyway,
+        # and _thaw tells which points were fixed too late to count.
+        deadline = time.time() + self.conf.agent.fix_timeout
+        with concurrent.futures.ThreadPoolExecutor(
+                max_workers=max(1, len(members))) as pool:
+            started = {pool.submit(self._capture_member, snap, m): m
+                       for m in members}
+            for future, member in started.items():
+                try:
+                    captures = future.result()
+                    for capturer, capture in captures:
+                        capturer.wait_fixed(capture, deadline)
+                    member['fixed_at'] = max(c.fixed_at for _, c in captures)
+                    member['status'] = 'captured'
+                except Exception as e:
+                    self._fail(member, 'capture', e)
+
+    def _thaw(self, snap):
+        frozen, snap.frozen = snap.frozen, []
+        if not frozen:
+            return
+        if self.deadman.disarm(snap.id):
+            for member in frozen:
+                self.quiescer.thaw(member)
+                member['thawed_at'] = time.time()
+            return
+        # The dead-man timer thawed them: what was fixed after that is
+        # only crash-consistent, whatever the freeze achieved.
+        thawed_at = self.deadman.expired_at(snap.id)
+        for member in frozen:
+            member['thawed_at'] = thawed_at
+            late = member.get('fixed_at') is None or (
+                member['fixed_at'] > thawed_at)
+            if late and member['consistency'] != quiescer_base.CRASH:
+                member.update(consistency=quiescer_base.CRASH,
+                              consistency_reason=(
+                                  'point in time fixed after max_freeze '
+                                  'thawed the guest'))
+
+    def _fail(self, member, phase, error):
+        LOG.error('%s of server %s on %s failed: %s', phase,
+                  member['server_id'], self.host, error)
+        member.update(status='error', error='%s failed on host %s: %s' % (
+            phase, self.host, error))

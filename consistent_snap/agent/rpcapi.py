@@ -4,21 +4,69 @@ from consistent_snap import rpc
 
 
 class AgentAPI:
-    """Client side of the agent RPC API: one call reaches one host.
+    """Client side of the agent RPC API: one message reaches one host and
+    carries every member of the snapshot on that host.
 
     API version history:
 
-        1.0 - ping
+        1.0 - ping, prepare, capture, freeze, commit, finalize, abort
     """
 
     RPC_API_VERSION = '1.0'
 
     def __init__(self, timeout=None):
-        target = messaging.Target(topic=rpc.AGENT_TOPIC, version='1.0')
-        self.client = rpc.get_client(target,
-                                     version_cap=self.RPC_API_VERSION,
-                                     timeout=timeout)
+        self.client = rpc.get_client(
+            messaging.Target(topic=rpc.AGENT_TOPIC, version='1.0'),
+            version_cap=self.RPC_API_VERSION, timeout=timeout)
+        # Own queue and own executor on the agent: never behind other work.
+        self.priority_client = rpc.get_client(
+            messaging.Target(topic=rpc.AGENT_PRIORITY_TOPIC, version='1.0'),
+            version_cap=self.RPC_API_VERSION, timeout=timeout)
 
-    def ping(self, context, host):
+    def _call(self, context, host, method, timeout=None, priority=False,
+              **kwargs):
+        client = self.priority_client if priority else self.client
+        return client.prepare(server=host, timeout=timeout).call(
+            context, method, **kwargs)
+
+    def ping(self, context, host, timeout=None):
         """The agent's host name and wall clock, for health and offsets."""
-        return self.client.prepare(server=host).call(context, 'ping')
+        return self._call(context, host, 'ping', timeout=timeout)
+
+    def prepare(self, context, host, snapshot_id, members, timeout):
+        """Check the members run here; answer with the agent's clock."""
+        return self._call(context, host, 'prepare', timeout=timeout,
+                          snapshot_id=snapshot_id, members=members)
+
+    def capture(self, context, host, snapshot_id, members, fence_at,
+                quiesce, max_freeze_ms, timeout, priority=False):
+        """Wait for fence_at (agent clock; None: now), freeze, capture until
+        each point is fixed, thaw."""
+        return self._call(context, host, 'capture', timeout=timeout,
+                          priority=priority, snapshot_id=snapshot_id,
+                          members=members, fence_at=fence_at,
+                          quiesce=quiesce, max_freeze_ms=max_freeze_ms)
+
+    def freeze(self, context, host, snapshot_id, members, fence_at,
+               quiesce, max_freeze_ms, timeout):
+        """Barrier phase 2: freeze every member at fence_at, then answer."""
+        return self._call(context, host, 'freeze', timeout=timeout,
+                          snapshot_id=snapshot_id, members=members,
+                          fence_at=fence_at, quiesce=quiesce,
+                          max_freeze_ms=max_freeze_ms)
+
+    def commit(self, context, host, snapshot_id, timeout):
+        """Barrier phase 3: capture the frozen members, then thaw."""
+        return self._call(context, host, 'commit', timeout=timeout,
+                          snapshot_id=snapshot_id)
+
+    def finalize(self, context, host, snapshot_id, deadline, timeout):
+        """Wait, thawed, until every artifact is available (by deadline,
+        epoch seconds on the agent's clock)."""
+        return self._call(context, host, 'finalize', timeout=timeout,
+                          snapshot_id=snapshot_id, deadline=deadline)
+
+    def abort(self, context, host, snapshot_id, timeout):
+        """Thaw, and delete what this host made for the snapshot."""
+        return self._call(context, host, 'abort', timeout=timeout,
+                          snapshot_id=snapshot_id)

@@ -4,6 +4,7 @@ import routes
 import webob.dec
 
 from consistent_snap.api.handlers import app_groups
+from consistent_snap.api.handlers import group_snapshots
 from consistent_snap.api.handlers import root
 from consistent_snap.api import util
 
@@ -21,6 +22,14 @@ ROUTE_DECLARATIONS = {
     },
     '/v1/app-groups/{app_group_id}/members': {
         'GET': app_groups.list_members,
+    },
+    '/v1/group-snapshots': {
+        'GET': group_snapshots.list_group_snapshots,
+        'POST': group_snapshots.create_group_snapshot,
+    },
+    '/v1/group-snapshots/{group_snapshot_id}': {
+        'GET': group_snapshots.show_group_snapshot,
+        'DELETE': group_snapshots.delete_group_snapshot,
     },
 }
 

@@ -6,5 +6,6 @@ from consistent_snap import rpc
 
 
 def main():
-    _rpc_service.run('consistent-snap-agent', rpc.AGENT_TOPIC,
+    _rpc_service.run('consistent-snap-agent',
+                     [rpc.AGENT_TOPIC, rpc.AGENT_PRIORITY_TOPIC],
                      manager.AgentManager, uses_db=False)

@@ -8,7 +8,7 @@ class CoordinatorAPI:
 
     API version history:
 
-        1.0 - ping
+        1.0 - ping, create_group_snapshot, delete_group_snapshot
     """
 
     RPC_API_VERSION = '1.0'
@@ -21,3 +21,12 @@ class CoordinatorAPI:
 
     def ping(self, context):
         return self.client.call(context, 'ping')
+
+    def create_group_snapshot(self, context, snapshot_id):
+        # A cast: the API answers 202 at once; the row is already pending.
+        self.client.cast(context, 'create_group_snapshot',
+                         snapshot_id=snapshot_id)
+
+    def delete_group_snapshot(self, context, snapshot_id):
+        self.client.cast(context, 'delete_group_snapshot',
+                         snapshot_id=snapshot_id)

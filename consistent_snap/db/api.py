@@ -122,11 +122,8 @@ def app_group_delete(context, group_id):
 
 
 @main_context_manager.writer
-def group_snapshot_create(context, values, members=()):
+def group_snapshot_create(context, values):
     row = models.GroupSnapshot(id=uuidutils.generate_uuid(), **values)
-    for member in members:
-        row.members.append(models.MemberSnapshot(
-            id=uuidutils.generate_uuid(), **member))
     context.session.add(row)
     context.session.flush()
     return _group_snapshot_dict(row)
@@ -147,3 +144,83 @@ def group_snapshot_latest_available(context, app_group_id):
                      models.GroupSnapshot.id.desc())
            .first())
     return None if row is None else _group_snapshot_dict(row)
+
+
+def _group_snapshot_query(context, session, snapshot_id):
+    query = session.query(models.GroupSnapshot).filter_by(id=snapshot_id)
+    if not context.is_admin:
+        query = query.filter_by(project_id=context.project_id)
+    return query
+
+
+@main_context_manager.reader
+def group_snapshot_get(context, snapshot_id):
+    row = _group_snapshot_query(context, context.session, snapshot_id).first()
+    if row is None:
+        raise exception.GroupSnapshotNotFound(id=snapshot_id)
+    return _group_snapshot_dict(row)
+
+
+@main_context_manager.reader
+def group_snapshot_list(context, app_group_id=None, all_projects=False,
+                        include_deleted=False, limit=None, marker=None):
+    model = models.GroupSnapshot
+    query = _project_filter(context.session.query(model), model, context,
+                            all_projects)
+    if app_group_id is not None:
+        query = query.filter_by(app_group_id=app_group_id)
+    if not include_deleted:
+        query = query.filter(model.status != states.DELETED)
+    query = query.order_by(model.created_at.desc(), model.id.desc())
+    if marker:
+        last = _group_snapshot_query(context, context.session, marker).first()
+        if last is None:
+            raise exception.GroupSnapshotNotFound(id=marker)
+        query = query.filter(sa.or_(
+            model.created_at < last.created_at,
+            sa.and_(model.created_at == last.created_at, model.id < last.id)))
+    if limit:
+        query = query.limit(limit)
+    return [_group_snapshot_dict(r) for r in query.all()]
+
+
+@main_context_manager.writer
+def group_snapshot_update(context, snapshot_id, values, expected=None):
+    """Update a snapshot; with ``status`` in values, only along an allowed
+    transition, and only from ``expected`` if given (compare and swap, so
+    two coordinators never drive one snapshot)."""
+    row = _group_snapshot_query(context, context.session,
+                                snapshot_id).with_for_update().first()
+    if row is None:
+        raise exception.GroupSnapshotNotFound(id=snapshot_id)
+    new = values.get('status')
+    if expected is not None and row.status not in expected:
+        raise exception.InvalidState(id=snapshot_id, status=row.status,
+                                     wanted=new or 'update')
+    if new is not None and new != row.status and not states.can_move(
+            row.status, new):
+        raise exception.InvalidState(id=snapshot_id, status=row.status,
+                                     wanted=new)
+    row.update(values)
+    context.session.flush()
+    return _group_snapshot_dict(row)
+
+
+@main_context_manager.writer
+def member_snapshots_update(context, snapshot_id, reports):
+    """Record agents' reports: one dict per member, keyed by server_id."""
+    by_server = {r['server_id']: r for r in reports}
+    rows = (context.session.query(models.MemberSnapshot)
+            .filter_by(group_snapshot_id=snapshot_id)
+            .filter(models.MemberSnapshot.server_id.in_(list(by_server))))
+    for row in rows:
+        row.update({k: v for k, v in by_server[row.server_id].items()
+                    if k != 'server_id'})
+
+
+@main_context_manager.writer
+def member_snapshots_create(context, snapshot_id, members):
+    for member in members:
+        context.session.add(models.MemberSnapshot(
+            id=uuidutils.generate_uuid(), group_snapshot_id=snapshot_id,
+            **member))

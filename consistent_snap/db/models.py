@@ -47,10 +47,15 @@ class GroupSnapshot(Base):
     mode = sa.Column(sa.String(32), nullable=False)
     consistent = sa.Column(sa.Boolean, nullable=False, default=True)
     quiesce = sa.Column(sa.Boolean, nullable=False, default=True)
+    include_volumes = sa.Column(sa.Boolean, nullable=False, default=True)
+    # A VM-level request (no app group): the server ids asked for.
+    servers = sa.Column(sa.JSON, nullable=True)
     fence_at = sa.Column(sa.Float, nullable=True)
     deadline_at = sa.Column(sa.Float, nullable=True)
     skew_ms = sa.Column(sa.Float, nullable=True)
+    uncertainty_ms = sa.Column(sa.Float, nullable=True)
     max_freeze_ms = sa.Column(sa.Float, nullable=True)
+    consistency = sa.Column(sa.String(32), nullable=True)
     requested_by = sa.Column(sa.String(255), nullable=False)
     error = sa.Column(sa.Text, nullable=True)
 
@@ -68,15 +73,23 @@ class MemberSnapshot(Base):
                                                 ondelete='CASCADE'),
                                   nullable=False, index=True)
     server_id = sa.Column(sa.String(36), nullable=False)
+    server_name = sa.Column(sa.String(255), nullable=True)
+    server_status = sa.Column(sa.String(32), nullable=True)
     host = sa.Column(sa.String(255), nullable=False)
-    kind = sa.Column(sa.String(32), nullable=False)
-    resource_id = sa.Column(sa.String(255), nullable=True)
+    host_id = sa.Column(sa.String(255), nullable=True)
     status = sa.Column(sa.String(32), nullable=False)
     consistency = sa.Column(sa.String(32), nullable=True)
+    consistency_reason = sa.Column(sa.Text, nullable=True)
+    # What the capture made: [{"type": "image"|"volume_snapshot", "id",
+    # "status", "volume_id"}]; deleted with the group snapshot.
+    artifacts = sa.Column(sa.JSON, nullable=True)
+    # Instants on the coordinator's clock (epoch seconds), agent offsets
+    # already applied. fixed_at: when the service showed the point fixed.
     received_at = sa.Column(sa.Float, nullable=True)
     started_at = sa.Column(sa.Float, nullable=True)
     frozen_at = sa.Column(sa.Float, nullable=True)
     captured_at = sa.Column(sa.Float, nullable=True)
+    fixed_at = sa.Column(sa.Float, nullable=True)
     thawed_at = sa.Column(sa.Float, nullable=True)
     error = sa.Column(sa.Text, nullable=True)
 

@@ -13,6 +13,7 @@ from consistent_snap import conf as cs_conf
 from consistent_snap.db import api as db_api
 from consistent_snap import members
 from consistent_snap import policy
+from consistent_snap import rpc
 
 CONFIG_FILES_ENV = 'CONSISTENT_SNAP_CONFIG_FILES'
 
@@ -30,6 +31,7 @@ def build(conf):
     members.check_enabled_resolvers(conf)
     db_api.configure(conf)
     policy.init(conf)
+    rpc.init(conf)
     return deploy.deploy(conf)
 
 

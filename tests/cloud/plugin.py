@@ -231,6 +231,23 @@ def db_sync(conf_path):
                    capture_output=True)
 
 
+COMPUTE_HOSTS = os.environ.get('MINICLOUD_COMPUTE_HOSTS',
+                               'compute-1 compute-2 compute-3').split()
+
+
+def start_daemons():
+    """The coordinator and one agent per compute host, each a process
+    with its own host name, as on a real cloud."""
+    daemons = [('coordinator', 'consistent-snap-coordinator',
+                'coordinator-1')]
+    daemons += [('agent-%s' % h, 'consistent-snap-agent', h)
+                for h in COMPUTE_HOSTS]
+    for name, binary, host in daemons:
+        conf = write_config(name='%s.conf' % name,
+                            extra='[DEFAULT]\nhost = %s\n' % host)
+        start(name, [str(BIN / binary), '--config-file', str(conf)])
+
+
 def env():
     return {'OS_CLIENT_CONFIG_FILE': str(CS_DIR / 'clouds.yaml'),
             'CS_CONFIG_FILE': str(CS_DIR / 'etc' / 'consistent-snap.conf'),
@@ -246,6 +263,7 @@ def up():
     conf = write_config()
     db_sync(conf)
     start_api(conf)
+    start_daemons()
 
 
 def down():

@@ -219,7 +219,7 @@ def test_drift_since_the_last_available_snapshot(
         for server_id in (kept, gone):
             conn.execute(sa.insert(models.MemberSnapshot.__table__).values(
                 id='%s-%s' % (server_id, run_id), group_snapshot_id='gs-' +
-                run_id, server_id=server_id, host='compute-1', kind='image',
+                run_id, server_id=server_id, host='compute-1', artifacts=[],
                 status='available', created_at=sa.func.now()))
     drift = demo_api('GET', '/v1/app-groups/%s/members' %
                      group['id']).json()['drift']

@@ -1,0 +1,183 @@
+"""/v1/group-snapshots: one consistent snapshot of a whole application."""
+
+import datetime
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import webob.dec
+
+from consistent_snap.api.schemas import group_snapshots as schema
+from consistent_snap.api import util
+from consistent_snap import clients
+from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
+from consistent_snap.db import api as db_api
+from consistent_snap import exception
+from consistent_snap import members
+from consistent_snap import policy
+from consistent_snap.policies import app_groups as app_group_rules
+from consistent_snap.policies import group_snapshots as rules
+from consistent_snap import states
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+FIELDS = ('id', 'name', 'description', 'app_group_id', 'project_id',
+          'status', 'mode', 'consistent', 'quiesce', 'include_volumes',
+          'servers', 'skew_ms', 'uncertainty_ms', 'max_freeze_ms',
+          'consistency', 'requested_by', 'error', 'created_at',
+          'updated_at')
+MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
+                 'status', 'consistency', 'consistency_reason', 'artifacts',
+                 'error')
+INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
+            'fixed_at', 'thawed_at')
+DELETABLE = (states.AVAILABLE, states.ERROR, states.ABORTED)
+
+_COORDINATOR = None
+_COORDINATOR_LOCK = threading.Lock()
+
+
+def _coordinator():
+    # Made on first use, in the worker: never before a fork.
+    global _COORDINATOR
+    with _COORDINATOR_LOCK:
+        if _COORDINATOR is None:
+            _COORDINATOR = coordinator_rpcapi.CoordinatorAPI()
+        return _COORDINATOR
+
+
+def _instant(epoch):
+    if epoch is None:
+        return None
+    return datetime.datetime.fromtimestamp(
+        epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def _member_view(member, show_host):
+    view = {f: member[f] for f in MEMBER_FIELDS}
+    view.update({f: _instant(member[f]) for f in INSTANTS})
+    if show_host:
+        view['host'] = member['host']
+    return view
+
+
+def _view(req, snap, with_members=True):
+    view = {f: snap[f] for f in FIELDS}
+    view['fence_at'] = _instant(snap['fence_at'])
+    view['links'] = [{'rel': 'self', 'href': util.url(
+        req, 'v1', 'group-snapshots', snap['id'])}]
+    if with_members:
+        context = util.context(req)
+        show_host = policy.check(context, app_group_rules.SHOW_HOST,
+                                 {'project_id': snap['project_id']})
+        view['members'] = [_member_view(m, show_host)
+                           for m in snap['members']]
+    view['member_count'] = len(snap['members'])
+    return view
+
+
+def _find_app_group(context, ref):
+    try:
+        return db_api.app_group_get(context, ref)
+    except exception.AppGroupNotFound:
+        matches = db_api.app_group_list(context, name=ref)
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise exception.AmbiguousSource(kind='App group', name=ref,
+                                            count=len(matches),
+                                            project_id=context.project_id)
+        raise
+
+
+def _settings(context, body):
+    """What to capture and how: the request, else the group's preset."""
+    if ('app_group' in body) == ('servers' in body):
+        raise exception.InvalidBody(
+            reason='group_snapshot: give either app_group (an app group '
+                   'name or ID) or servers (a list of server IDs)')
+    if 'app_group' in body:
+        group = _find_app_group(context, body['app_group'])
+        preset = {'consistent': group['consistent'],
+                  'mode': group['default_mode'],
+                  'quiesce': group['quiesce'],
+                  'include_volumes': group['include_volumes']}
+        target = {'app_group_id': group['id'], 'servers': None,
+                  'project_id': group['project_id']}
+    else:
+        resolver = members.resolver(CONF, clients.service_connection(CONF),
+                                    'servers')
+        resolver.validate(context.project_id, {'servers': body['servers']},
+                          members.Inventory(clients.service_connection(CONF),
+                                            context.project_id))
+        # A VM-level request is fenced only when it says so (claim 4).
+        preset = {'consistent': False, 'mode': 'barrier', 'quiesce': True,
+                  'include_volumes': True}
+        target = {'app_group_id': None, 'servers': body['servers'],
+                  'project_id': context.project_id}
+    settings = {key: body.get(key, default) for key, default in
+                preset.items()}
+    return dict(settings, **target)
+
+
+@webob.dec.wsgify
+def create_group_snapshot(req):
+    context = util.context(req)
+    policy.authorize(context, rules.CREATE)
+    body = util.extract_json(req, schema.CREATE)['group_snapshot']
+    values = _settings(context, body)
+    values.update(name=body.get('name', ''),
+                  description=body.get('description', ''),
+                  status=states.PENDING, requested_by=context.user_id)
+    snap = db_api.group_snapshot_create(context, values)
+    # Recorded first, then cast: a lost cast leaves a visible pending row.
+    _coordinator().create_group_snapshot(context, snap['id'])
+    LOG.info('Group snapshot %s requested (%s, consistent=%s)', snap['id'],
+             snap['mode'], snap['consistent'])
+    return util.json_response(
+        req, {'group_snapshot': _view(req, snap)}, status=202,
+        location=util.url(req, 'v1', 'group-snapshots', snap['id']))
+
+
+@webob.dec.wsgify
+def list_group_snapshots(req):
+    context = util.context(req)
+    policy.authorize(context, rules.LIST)
+    all_projects = util.bool_param(req, 'all_projects')
+    if all_projects:
+        policy.authorize(context, rules.LIST_ALL_PROJECTS)
+    app_group_id = req.GET.get('app_group')
+    if app_group_id:
+        app_group_id = _find_app_group(context, app_group_id)['id']
+    snaps = db_api.group_snapshot_list(
+        context, app_group_id=app_group_id, all_projects=all_projects,
+        limit=util.int_param(req, 'limit', CONF.api.max_limit,
+                             CONF.api.max_limit),
+        marker=req.GET.get('marker'))
+    return util.json_response(req, {'group_snapshots': [
+        _view(req, s, with_members=False) for s in snaps]})
+
+
+def _get(req, rule):
+    context = util.context(req)
+    snap = db_api.group_snapshot_get(context,
+                                     util.url_args(req)['group_snapshot_id'])
+    policy.authorize(context, rule, {'project_id': snap['project_id']})
+    return context, snap
+
+
+@webob.dec.wsgify
+def show_group_snapshot(req):
+    _, snap = _get(req, rules.SHOW)
+    return util.json_response(req, {'group_snapshot': _view(req, snap)})
+
+
+@webob.dec.wsgify
+def delete_group_snapshot(req):
+    context, snap = _get(req, rules.DELETE)
+    db_api.group_snapshot_update(context, snap['id'],
+                                 {'status': states.DELETING},
+                                 expected=DELETABLE)
+    _coordinator().delete_group_snapshot(context, snap['id'])
+    req.response.status = 202
+    return req.response

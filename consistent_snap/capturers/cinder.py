@@ -1,0 +1,43 @@
+import time
+
+from consistent_snap.capturers import base
+
+STATUS = {'available': 'available', 'error': 'error'}
+
+
+class CinderCapturer(base.Capturer):
+    """A snapshot of every volume attached to the member.
+
+    force=True: the volumes are in use; their data is as consistent as the
+    guest's freeze makes it.
+    """
+
+    def capture(self, member, labels):
+        artifacts = []
+        called_at = time.time()
+        for volume in member.get('volumes', ()):
+            snapshot = self.conn.block_storage.create_snapshot(
+                volume_id=volume['id'], force=True,
+                name='%s-%s' % (labels['name'], volume['id'][:8]),
+                metadata=labels['properties'])
+            artifacts.append({'type': 'volume_snapshot', 'id': snapshot.id,
+                              'status': 'creating',
+                              'volume_id': volume['id'],
+                              'server_id': member['server_id']})
+        capture = base.Capture(artifacts=artifacts, called_at=called_at)
+        if not artifacts:
+            capture.fixed_at = called_at
+        return capture
+
+    def _snapshot(self, artifact):
+        return self.conn.block_storage.get_snapshot(artifact['id'])
+
+    def is_fixed(self, artifact):
+        return self._snapshot(artifact).status != 'creating'
+
+    def status(self, artifact):
+        return STATUS.get(self._snapshot(artifact).status, 'creating')
+
+    def delete(self, artifact):
+        self.conn.block_storage.delete_snapshot(artifact['id'],
+                                                ignore_missing=True)

@@ -1,0 +1,38 @@
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('coordinator', title='Coordinator options')
+
+opts = [
+    cfg.FloatOpt('prepare_timeout', default=10.0, min=0.1,
+                 help='Seconds an agent has to answer prepare. A host that '
+                      'does not answer fails the snapshot, naming the '
+                      'host; nothing has been frozen by then.'),
+    cfg.IntOpt('clock_probes', default=3, min=1,
+               help='Ping round trips per host after prepare; the fastest '
+                    'gives the clock offset and the round trip time.'),
+    cfg.FloatOpt('lead_rtt_factor', default=4.0, min=1.0,
+                 help='shared_start and barrier: the fence instant T is '
+                      'now + this many times the slowest prepare round '
+                      'trip + lead_margin_ms, so every host has its '
+                      'instruction before T.'),
+    cfg.FloatOpt('lead_margin_ms', default=50.0, min=0.0,
+                 help='Fixed part of the lead before T, in milliseconds.'),
+    cfg.FloatOpt('capture_timeout', default=120.0, min=1.0,
+                 help='Seconds for every member\'s point in time to be '
+                      'fixed after T before the snapshot is aborted.'),
+    cfg.FloatOpt('finalize_timeout', default=1800.0, min=1.0,
+                 help='Seconds for the images and volume snapshots to '
+                      'become available after capture.'),
+    cfg.IntOpt('fanout_workers', default=64, min=1,
+               help='Threads that send the per-host messages of one phase '
+                    'at once.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

@@ -1,0 +1,25 @@
+"""Quiescers freeze a guest's filesystems and thaw them."""
+
+import abc
+
+# Consistency levels, weakest first.
+CRASH = 'crash'
+FILESYSTEM = 'filesystem'
+APPLICATION = 'application'
+
+
+class Quiescer(metaclass=abc.ABCMeta):
+    def __init__(self, conf):
+        self.conf = conf
+
+    @abc.abstractmethod
+    def freeze(self, member, timeout):
+        """Freeze the member's guest; return (level, reason).
+
+        A guest that cannot be frozen is not an error here: it is captured
+        crash-consistent, and the reason says why.
+        """
+
+    @abc.abstractmethod
+    def thaw(self, member):
+        """Thaw the member's guest; must be safe to call twice."""

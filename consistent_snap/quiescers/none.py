@@ -1,0 +1,11 @@
+from consistent_snap.quiescers import base
+
+
+class NoneQuiescer(base.Quiescer):
+    """No guest freeze: members are captured crash-consistent."""
+
+    def freeze(self, member, timeout):
+        return base.CRASH, 'no quiescer is configured on this host'
+
+    def thaw(self, member):
+        pass
