@@ -1,9 +1,23 @@
-"""Planning the fence: clock offsets, the lead before T, the skew.
+"""The fence: one message per host per phase, sent to every host at once.
 
-Pure functions of measured numbers, so they are tested without a broker.
+Fence drives the agents through a group snapshot's phases and knows no
+database, so benchmarks drive it too; the planning (clock offsets, the lead
+before T, the skew) is in pure functions of measured numbers.
 """
 
+import concurrent.futures
 import dataclasses
+import time
+
+import oslo_messaging as messaging
+
+from consistent_snap import rpc
+
+MODES = ('shared_start', 'priority', 'barrier')
+
+
+class Failed(Exception):
+    """Ends the snapshot in error with this message."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,3 +63,180 @@ def consistency(levels):
     order = ['crash', 'filesystem', 'application']
     known = [level for level in levels if level in order]
     return min(known, key=order.index) if known else None
+
+
+class Fence:
+    """One group snapshot's members, by host, and the agents that hold them.
+
+    on_phase(status, **values) is told when the snapshot changes phase;
+    on_report(host, report) gets each agent's report, instants still on
+    the agent's clock (see ``offsets``).
+    """
+
+    def __init__(self, conf, agents, context, snapshot_id, by_host, quiesce,
+                 on_phase=None, on_report=None):
+        self.conf = conf
+        self.agents = agents
+        self.context = context
+        self.id = snapshot_id
+        self.by_host = by_host
+        self.hosts = sorted(by_host)
+        self.quiesce = quiesce
+        self.offsets = {}
+        self.fence_at = None
+        self._on_phase = on_phase or (lambda status, **values: None)
+        self._on_report = on_report or (lambda host, report: None)
+
+    def _fanout(self, call, hosts=None):
+        """call(host) on every host at once: {host: result or exception}."""
+        hosts = self.hosts if hosts is None else hosts
+        results = {}
+        workers = min(len(hosts), self.conf.coordinator.fanout_workers) or 1
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            futures = {pool.submit(call, host): host for host in hosts}
+            for future in concurrent.futures.as_completed(futures):
+                host = futures[future]
+                try:
+                    results[host] = future.result()
+                except Exception as e:
+                    results[host] = e
+        return results
+
+    def _report_all(self, results):
+        for host, report in results.items():
+            if not isinstance(report, Exception):
+                self._on_report(host, report)
+
+    @staticmethod
+    def _raise_first_error(phase, results):
+        for host in sorted(results):
+            error = results[host]
+            if isinstance(error, messaging.MessagingTimeout):
+                raise Failed('Host %s did not answer %s in time: is '
+                             'consistent-snap-agent running there?' %
+                             (host, phase))
+            if isinstance(error, Exception):
+                raise Failed('%s failed on host %s: %s' % (
+                    phase, host, rpc.remote_message(error)))
+        for host in sorted(results):
+            for member in results[host]['members']:
+                if member.get('status') == 'error':
+                    raise Failed('Server %s on host %s: %s' % (
+                        member['server_id'], host, member.get('error')))
+
+    def _max_freeze_ms(self):
+        return self.conf.agent.max_freeze_ms
+
+    def _local(self, host, instant):
+        """An instant on the coordinator's clock, on host's clock."""
+        return None if instant is None else (
+            instant + self.offsets.get(host, 0.0))
+
+    def prepare(self):
+        """Every host checks its members; then its clock is probed."""
+        timeout = self.conf.coordinator.prepare_timeout
+
+        def prepare(host):
+            return self.agents.prepare(self.context, host, self.id,
+                                       self.by_host[host], timeout=timeout)
+        results = self._fanout(prepare)
+        for host, result in sorted(results.items()):
+            if isinstance(result, messaging.MessagingTimeout):
+                raise Failed('Host %s did not answer prepare within %.0f s: '
+                             'is consistent-snap-agent running there? '
+                             'Nothing was frozen.' % (host, timeout))
+            if isinstance(result, Exception):
+                raise Failed('Prepare failed on host %s: %s' % (
+                    host, rpc.remote_message(result)))
+        # Clocks are read on ping round trips, which do no other work:
+        # the fastest of a few gives the tightest offset.
+        probes = {}
+
+        def ping(host):
+            sent_at = time.time()
+            reply = self.agents.ping(self.context, host, timeout=timeout)
+            probe = Probe(host, sent_at, time.time(), reply['time'])
+            if host not in probes or probe.rtt < probes[host].rtt:
+                probes[host] = probe
+        for _ in range(self.conf.coordinator.clock_probes):
+            self._fanout(ping)
+        self.offsets = {h: p.offset for h, p in probes.items()}
+        return list(probes.values())
+
+    def _capture(self, fence_at, priority=False):
+        lead = max(0.0, (fence_at or time.time()) - time.time())
+        timeout = lead + self.conf.coordinator.capture_timeout
+
+        def capture(host):
+            return self.agents.capture(
+                self.context, host, self.id, self.by_host[host],
+                self._local(host, fence_at), self.quiesce,
+                self._max_freeze_ms(), timeout=timeout, priority=priority)
+        return self._fanout(capture)
+
+    def _barrier(self, fence_at):
+        timeout = (max(0.0, fence_at - time.time()) +
+                   self.conf.coordinator.capture_timeout)
+
+        def freeze(host):
+            return self.agents.freeze(
+                self.context, host, self.id, self.by_host[host],
+                self._local(host, fence_at), self.quiesce,
+                self._max_freeze_ms(), timeout=timeout)
+        frozen = self._fanout(freeze)
+        self._report_all(frozen)
+        # Only when every member on every host is frozen: commit.
+        self._raise_first_error('freeze', frozen)
+        self._on_phase('capturing')
+
+        def commit(host):
+            return self.agents.commit(self.context, host, self.id,
+                                      timeout=timeout)
+        return self._fanout(commit)
+
+    def capture(self, consistent, mode):
+        """Fix every member's point in time; {host: report}."""
+        if not consistent:
+            # Not fenced: each host captures as soon as it can.
+            self._on_phase('capturing')
+            results = self._capture(None)
+        else:
+            probes = self.prepare()
+            if mode != 'priority':
+                self.fence_at = time.time() + lead_seconds(
+                    probes, self.conf.coordinator.lead_rtt_factor,
+                    self.conf.coordinator.lead_margin_ms)
+            self._on_phase('fencing', fence_at=self.fence_at)
+            if mode == 'barrier':
+                results = self._barrier(self.fence_at)
+            else:
+                self._on_phase('capturing')
+                results = self._capture(self.fence_at,
+                                        priority=(mode == 'priority'))
+        self._report_all(results)
+        self._raise_first_error('capture', results)
+        return results
+
+    def finalize(self):
+        """Wait, thawed, for every artifact to be available."""
+        timeout = self.conf.coordinator.finalize_timeout
+
+        def finalize(host):
+            deadline = self._local(host, time.time() + timeout)
+            return self.agents.finalize(self.context, host, self.id,
+                                        deadline, timeout=timeout + 30)
+        results = self._fanout(finalize)
+        self._report_all(results)
+        self._raise_first_error('finalize', results)
+        return results
+
+    def abort(self):
+        """Thaw everywhere and delete what was made; never raises."""
+        timeout = self.conf.coordinator.prepare_timeout * 3
+
+        def abort(host):
+            return self.agents.abort(self.context, host, self.id,
+                                     timeout=timeout)
+        results = self._fanout(abort)
+        self._report_all(results)
+        return {h: r for h, r in results.items() if isinstance(r, Exception)}
