@@ -45,12 +45,12 @@ class AgentManager:
     RPC_API_VERSION = '1.0'
     target = messaging.Target(version=RPC_API_VERSION)
 
-    def __init__(self, conf, host):
+    def __init__(self, conf, host, quiescer=None, capturers=None):
         self.conf = conf
         self.host = host
-        self.quiescer = drivers.load('consistent_snap.quiescers',
-                                     conf.agent.quiescer, conf)
-        self._capturers = None
+        self.quiescer = quiescer or drivers.load(
+            'consistent_snap.quiescers', conf.agent.quiescer, conf)
+        self._capturers = capturers
         self._snapshots = {}
         self._lock = threading.Lock()
         self.deadman = deadman.Deadman(self.quiescer.thaw)

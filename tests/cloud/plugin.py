@@ -145,6 +145,8 @@ service_token_roles_required = true
 auth_type = password
 {svc}
 region_name = RegionOne
+[oslo_messaging_notifications]
+driver = messagingv2
 {extra}"""
 
 

@@ -1,0 +1,110 @@
+"""The agent's phases in-process: fake capturer, recording quiescer."""
+
+import time
+
+import pytest
+
+from consistent_snap.agent import manager
+from consistent_snap.capturers import fake
+from consistent_snap.quiescers import base as quiescer_base
+
+MEMBERS = [{'server_id': 's1', 'name': 'web-0', 'volumes': []},
+           {'server_id': 's2', 'name': 'web-1', 'volumes': []}]
+
+
+class RecordingQuiescer(quiescer_base.Quiescer):
+    """Freezes nothing; remembers who is frozen, as a guest would be."""
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        self.frozen = set()
+        self.freezes = 0
+
+    def freeze(self, member, timeout):
+        self.freezes += 1
+        self.frozen.add(member['server_id'])
+        return quiescer_base.FILESYSTEM, None
+
+    def thaw(self, member):
+        self.frozen.discard(member['server_id'])
+
+
+class CountingCapturer(fake.FakeCapturer):
+    def __init__(self, conf, connection):
+        super().__init__(conf, connection)
+        self.captures = 0
+
+    def capture(self, member, labels):
+        self.captures += 1
+        return super().capture(member, labels)
+
+
+@pytest.fixture
+def agent(conf):
+    conf.set_override('check_host', False, group='agent')
+    quiescer = RecordingQuiescer(conf)
+    capturer = CountingCapturer(conf, None)
+    return manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
+                                capturers=[capturer])
+
+
+def test_shared_start_waits_for_t_then_captures_and_thaws(agent):
+    fence_at = time.time() + 0.05
+    report = agent.capture(None, 'gs1', MEMBERS, fence_at, True, 2000)
+    assert report['host'] == 'compute-1'
+    for member in report['members']:
+        assert member['status'] == 'captured'
+        assert member['started_at'] >= fence_at
+        assert (member['frozen_at'] <= member['captured_at'] <=
+                member['fixed_at'] <= member['thawed_at'])
+        assert member['consistency'] == 'filesystem'
+    assert agent.quiescer.frozen == set()
+
+
+def test_a_redelivered_phase_gets_the_first_answer_and_captures_once(agent):
+    first = agent.capture(None, 'gs1', MEMBERS, None, True, 2000)
+    again = agent.capture(None, 'gs1', MEMBERS, None, True, 2000)
+    assert again == first
+    assert agent.capturers[0].captures == len(MEMBERS)
+    assert agent.quiescer.freezes == len(MEMBERS)
+
+
+def test_barrier_freezes_then_commits_then_finalizes(agent):
+    frozen = agent.freeze(None, 'gs2', MEMBERS, None, True, 2000)
+    assert {m['status'] for m in frozen['members']} == {'frozen'}
+    assert agent.quiescer.frozen == {'s1', 's2'}
+    committed = agent.commit(None, 'gs2')
+    assert {m['status'] for m in committed['members']} == {'captured'}
+    assert agent.quiescer.frozen == set()
+    final = agent.finalize(None, 'gs2', time.time() + 5)
+    assert {m['status'] for m in final['members']} == {'available'}
+
+
+def test_a_lost_commit_cannot_leave_a_guest_frozen(agent):
+    agent.freeze(None, 'gs3', MEMBERS, None, True, max_freeze_ms=150)
+    assert agent.quiescer.frozen == {'s1', 's2'}
+    time.sleep(0.5)
+    assert agent.quiescer.frozen == set()
+    # A commit after the timer: the points were fixed after the thaw, so
+    # they are only crash-consistent, and the report says why.
+    committed = agent.commit(None, 'gs3')
+    for member in committed['members']:
+        assert member['consistency'] == 'crash'
+        assert 'max_freeze' in member['consistency_reason']
+        assert member['thawed_at'] < member['captured_at']
+
+
+def test_a_request_may_ask_for_a_shorter_freeze_never_a_longer_one(agent,
+                                                                   conf):
+    conf.set_override('max_freeze_ms', 200, group='agent')
+    agent.freeze(None, 'gs4', MEMBERS, None, True, max_freeze_ms=60000)
+    time.sleep(0.5)
+    assert agent.quiescer.frozen == set()
+
+
+def test_abort_thaws_and_marks_members(agent):
+    agent.freeze(None, 'gs5', MEMBERS, None, True, 2000)
+    report = agent.abort(None, 'gs5')
+    assert agent.quiescer.frozen == set()
+    assert {m['status'] for m in report['members']} == {'aborted'}
+    assert agent.abort(None, 'unknown')['members'] == []

@@ -1,0 +1,29 @@
+from consistent_snap.coordinator import fence
+
+
+def test_offset_is_read_half_way_through_the_round_trip():
+    probe = fence.Probe('h', sent_at=100.0, received_at=100.010,
+                        agent_time=100.025)
+    assert round(probe.rtt, 6) == 0.010
+    assert round(probe.offset, 6) == 0.020
+
+
+def test_lead_grows_with_the_slowest_host():
+    probes = [fence.Probe('a', 0.0, 0.002, 0.0),
+              fence.Probe('b', 0.0, 0.010, 0.0)]
+    assert fence.lead_seconds(probes, 4.0, 50.0) == 0.010 * 4 + 0.050
+    assert fence.lead_seconds([], 4.0, 50.0) == 0.050
+
+
+def test_skew_is_the_spread_of_known_instants():
+    assert fence.skew_ms([10.0, 10.002, None, 10.001]) == (
+        10.002 - 10.0) * 1000
+    assert fence.skew_ms([10.0]) == 0.0
+    assert fence.skew_ms([None]) is None
+
+
+def test_the_group_is_as_consistent_as_its_weakest_member():
+    assert fence.consistency(['application', 'crash', 'filesystem']) == (
+        'crash')
+    assert fence.consistency(['application', 'filesystem']) == 'filesystem'
+    assert fence.consistency([None]) is None
