@@ -1,4 +1,7 @@
-"""One exception tree. Each class carries an actionable message and its HTTP code."""
+"""One exception tree.
+
+Each class carries an actionable message and its HTTP code.
+"""
 
 
 class ConsistentSnapException(Exception):

@@ -1,4 +1,7 @@
-"""oslo.messaging plumbing: transport, clients, servers, the context on the wire."""
+"""oslo.messaging plumbing.
+
+Transport, clients, servers, notifier, and the context on the wire.
+"""
 
 import oslo_messaging as messaging
 
@@ -52,9 +55,6 @@ def get_notifier(publisher_id):
     return messaging.Notifier(_NOTIFICATION_TRANSPORT,
                               publisher_id=publisher_id,
                               serializer=ContextSerializer())
-_NOTIFICATION_TRANSPORT = None
-# Our exceptions cross the wire as themselves, not as RemoteError.
-ALLOWED_EXMODS = [exception.__name__]
 
 
 def get_client(target, version_cap=None, timeout=None):

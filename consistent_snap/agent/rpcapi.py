@@ -40,8 +40,10 @@ class AgentAPI:
 
     def capture(self, context, host, snapshot_id, members, fence_at,
                 quiesce, max_freeze_ms, timeout, priority=False):
-        """Wait for fence_at (agent clock; None: now), freeze, capture until
-        each point is fixed, thaw."""
+        """Freeze at fence_at (agent clock; None: now), capture, thaw.
+
+        Returns once every member's point in time is fixed.
+        """
         return self._call(context, host, 'capture', timeout=timeout,
                           priority=priority, snapshot_id=snapshot_id,
                           members=members, fence_at=fence_at,
@@ -61,8 +63,10 @@ class AgentAPI:
                           snapshot_id=snapshot_id)
 
     def finalize(self, context, host, snapshot_id, deadline, timeout):
-        """Wait, thawed, until every artifact is available (by deadline,
-        epoch seconds on the agent's clock)."""
+        """Wait, thawed, until every artifact is available.
+
+        deadline: epoch seconds on the agent's clock.
+        """
         return self._call(context, host, 'finalize', timeout=timeout,
                           snapshot_id=snapshot_id, deadline=deadline)
 

@@ -21,15 +21,21 @@ class Capture:
 class Capturer(metaclass=abc.ABCMeta):
     """Runs on the agent of the member's host, with service credentials."""
 
+    #: The "type" of the artifacts it makes, so that whoever deletes a
+    #: group snapshot finds the driver that knows how.
+    artifact_type = None
+
     def __init__(self, conf, connection):
         self.conf = conf
         self.conn = connection
 
     @abc.abstractmethod
     def capture(self, member, labels):
-        """Start the capture; return a Capture. Called while frozen, so it
-        must return as soon as the call is made. ``labels`` are properties
-        tying artifacts to the group snapshot."""
+        """Start the capture; return a Capture.
+
+        Called while frozen, so it returns as soon as the call is made.
+        ``labels`` are properties tying artifacts to the group snapshot.
+        """
 
     @abc.abstractmethod
     def is_fixed(self, artifact):

@@ -12,6 +12,8 @@ class CinderCapturer(base.Capturer):
     guest's freeze makes it.
     """
 
+    artifact_type = 'volume_snapshot'
+
     def capture(self, member, labels):
         artifacts = []
         called_at = time.time()

@@ -1,7 +1,6 @@
 import time
 
 from openstack.compute.v2 import server as sdk_server
-from openstack import exceptions as sdk_exceptions
 
 from consistent_snap.capturers import base
 
@@ -17,6 +16,8 @@ class NovaCapturer(base.Capturer):
     Volume-backed servers are left to the cinder capturer: Nova would
     snapshot their volumes a second time.
     """
+
+    artifact_type = 'image'
 
     def capture(self, member, labels):
         if member.get('volume_backed'):
@@ -42,7 +43,4 @@ class NovaCapturer(base.Capturer):
         return STATUS.get(self._image(artifact).status, 'creating')
 
     def delete(self, artifact):
-        try:
-            self.conn.image.delete_image(artifact['id'], ignore_missing=True)
-        except sdk_exceptions.NotFoundException:
-            pass
+        self.conn.image.delete_image(artifact['id'], ignore_missing=True)

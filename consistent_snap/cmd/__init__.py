@@ -1,4 +1,7 @@
-"""Console scripts. Importing oslo.messaging fixes oslo.service's backend: choose it first."""
+"""Console scripts.
+
+Importing oslo.messaging fixes oslo.service's backend: choose it first.
+"""
 
 from oslo_service import backend
 

@@ -1,4 +1,7 @@
-"""consistent-snap-agent: one per compute host; [DEFAULT] host is Nova's name for it."""
+"""consistent-snap-agent: one per compute host.
+
+Its [DEFAULT] host must be Nova's name for the host.
+"""
 
 from consistent_snap.agent import manager
 from consistent_snap.cmd import _rpc_service

@@ -7,6 +7,7 @@ uwsgi or mod_wsgi instead; this runs the same application.
 import sys
 
 from gunicorn.app import base as gunicorn_base
+
 from consistent_snap import exception
 from consistent_snap.wsgi import api as wsgi_api
 

@@ -3,7 +3,8 @@ import socket
 from oslo_config import cfg
 
 opts = [
-    cfg.StrOpt('host', default=socket.gethostname(), sample_default='<hostname>',
+    cfg.StrOpt('host', default=socket.gethostname(),
+               sample_default='<hostname>',
                help='Name of this node. An agent must use the compute host '
                     'name as Nova reports it in OS-EXT-SRV-ATTR:host: it is '
                     'the RPC server name the coordinator sends to.'),

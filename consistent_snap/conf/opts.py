@@ -1,4 +1,7 @@
-"""Options for oslo-config-generator (etc/consistent_snap/consistent-snap-config-generator.conf)."""
+"""Options for oslo-config-generator.
+
+See etc/consistent_snap/consistent-snap-config-generator.conf.
+"""
 
 import collections
 

@@ -7,18 +7,16 @@ from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import clients
 from consistent_snap.coordinator import snapshot
 from consistent_snap.db import api as db_api
+from consistent_snap import drivers
 from consistent_snap import rpc
 from consistent_snap import states
 
 LOG = logging.getLogger(__name__)
-DELETERS = {'image': lambda conn, i: conn.image.delete_image(
-                i, ignore_missing=True),
-            'volume_snapshot': lambda conn, i: conn.block_storage.
-            delete_snapshot(i, ignore_missing=True)}
+CAPTURERS = 'consistent_snap.capturers'
 
 
 class CoordinatorManager:
-    """The patent's cloud operation server: plans and drives group snapshots."""
+    """The patent's cloud operation server: drives group snapshots."""
 
     RPC_API_VERSION = '1.0'
     target = messaging.Target(version=RPC_API_VERSION)
@@ -49,11 +47,15 @@ class CoordinatorManager:
         """Delete every image and volume snapshot the snapshot made."""
         snap = db_api.group_snapshot_get(context, snapshot_id)
         conn = clients.service_connection(self.conf)
+        capturers = [drivers.load(CAPTURERS, name, self.conf, conn)
+                     for name in drivers.names(CAPTURERS)]
+        deleters = {c.artifact_type: c.delete for c in capturers
+                    if c.artifact_type}
         failed = []
         for member in snap['members']:
             for artifact in member['artifacts'] or ():
                 try:
-                    DELETERS[artifact['type']](conn, artifact['id'])
+                    deleters[artifact['type']](artifact)
                 except Exception as e:
                     failed.append('%s %s: %s' % (artifact['type'],
                                                  artifact['id'], e))

@@ -10,9 +10,9 @@ from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 
+from consistent_snap.db import models
 from consistent_snap import exception
 from consistent_snap import states
-from consistent_snap.db import models
 
 main_context_manager = enginefacade.transaction_context()
 _configured = False
@@ -186,9 +186,11 @@ def group_snapshot_list(context, app_group_id=None, all_projects=False,
 
 @main_context_manager.writer
 def group_snapshot_update(context, snapshot_id, values, expected=None):
-    """Update a snapshot; with ``status`` in values, only along an allowed
-    transition, and only from ``expected`` if given (compare and swap, so
-    two coordinators never drive one snapshot)."""
+    """Update a snapshot, its status only along an allowed transition.
+
+    With ``expected``, only from one of those statuses: a compare and
+    swap, so that two coordinators never drive one snapshot.
+    """
     row = _group_snapshot_query(context, context.session,
                                 snapshot_id).with_for_update().first()
     if row is None:

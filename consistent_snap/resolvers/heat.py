@@ -59,11 +59,9 @@ class HeatResolver(base.Resolver):
         return {'stack': stack['id'], 'stack_name': stack['stack_name']}
 
     def resolve(self, project_id, source, inventory):
-        path = '/stacks/%s/%s/resources' % (source['stack_name'],
-                                             source['stack'])
-        found = self._get(project_id, path,
-                          {'nested_depth': self.conf.resolvers.
-                           heat_nested_depth})
+        path = '/stacks/%(stack_name)s/%(stack)s/resources' % source
+        depth = self.conf.resolvers.heat_nested_depth
+        found = self._get(project_id, path, {'nested_depth': depth})
         if found is None:
             raise exception.StackNotFound(stack=source['stack'],
                                           project_id=project_id)

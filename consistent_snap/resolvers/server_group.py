@@ -36,8 +36,8 @@ class ServerGroupResolver(base.Resolver):
         return groups[0]
 
     def _get(self, project_id, group_id):
-        group = self.conn.compute.find_server_group(group_id,
-                                                   ignore_missing=True)
+        group = self.conn.compute.find_server_group(
+            group_id, ignore_missing=True)
         if group is None or group.project_id != project_id:
             raise exception.ServerGroupNotFound(group=group_id,
                                                 project_id=project_id)

@@ -1,4 +1,7 @@
-"""WSGI entry points. Selects the threading backend before anything imports oslo.service."""
+"""WSGI entry points.
+
+Selects the threading backend before anything imports oslo.service.
+"""
 
 from oslo_service import backend
 

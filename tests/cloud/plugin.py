@@ -2,10 +2,11 @@
 
 Run with the project's venv after tests/cloud/up.sh:
 
-    python tests/cloud/plugin.py up     register in Keystone, write the config,
-                                        db sync, start the API (idempotent)
-    python tests/cloud/plugin.py down   stop what `up` started (by recorded pid)
-    python tests/cloud/plugin.py env    print the environment tests use
+    python tests/cloud/plugin.py up    register in Keystone, write the config,
+                                       db sync, start the API, the
+                                       coordinator and the agents (idempotent)
+    python tests/cloud/plugin.py down  stop what `up` started (recorded pids)
+    python tests/cloud/plugin.py env   print the environment tests use
 
 Everything lives under $CS_DIR (default $MC_DIR/consistent-snap): etc/, log/,
 run/ (pid files), state/ (the embedded SQLite database).
@@ -125,8 +126,8 @@ def config_connection():
 def config_text(connection=None, auth_strategy='keystone', port=API_PORT,
                 extra=''):
     connection = connection or config_connection()
-    svc = '\n'.join('%s = %s' % kv for kv in _auth(SERVICE_USER,
-                                                     'service').items())
+    service_auth = _auth(SERVICE_USER, 'service').items()
+    svc = '\n'.join('%s = %s' % kv for kv in service_auth)
     return f"""[DEFAULT]
 state_path = {CS_DIR / 'state'}
 transport_url = {TRANSPORT_URL}
@@ -238,8 +239,10 @@ COMPUTE_HOSTS = os.environ.get('MINICLOUD_COMPUTE_HOSTS',
 
 
 def start_daemons():
-    """The coordinator and one agent per compute host, each a process
-    with its own host name, as on a real cloud."""
+    """The coordinator and one agent per compute host.
+
+    Each is a process with its own host name, as on a real cloud.
+    """
     daemons = [('coordinator', 'consistent-snap-coordinator',
                 'coordinator-1')]
     daemons += [('agent-%s' % h, 'consistent-snap-agent', h)

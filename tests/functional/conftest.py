@@ -61,9 +61,12 @@ def run_id():
 
 @pytest.fixture(scope='session')
 def spread_servers(demo, run_id):
-    """Three ACTIVE demo servers on compute-1..3, in one anti-affinity
-    server group, with this run's tag and property; deleted at the end.
-    Shared by every module: the demo project's quota is finite."""
+    """Three ACTIVE demo servers on compute-1..3.
+
+    They are in one anti-affinity server group, carry this run's tag and
+    property, and are deleted at the end. Every module shares them: the
+    demo project's quota is finite.
+    """
     group = demo.compute.create_server_group(
         name='cs-func-%s' % run_id, policy='anti-affinity')
     servers = [demo.compute.create_server(

@@ -265,8 +265,8 @@ def test_a_disabled_resolver_is_refused(test_cloud, api_as, run_id):
         test_cloud.stop('api-heat-only')
 
 
-def test_a_failing_cloud_service_is_503_without_secrets(test_cloud, api_as,
-                                                         created, run_id):
+def test_a_failing_cloud_service_is_503_without_secrets(
+        test_cloud, api_as, created, run_id):
     from tests.functional.conftest import Api
     group = created(_group('svc-%s' % run_id, 'metadata', {'tags': ['x']}))
     port = 8796

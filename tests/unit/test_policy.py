@@ -1,8 +1,8 @@
 import pytest
 
 from consistent_snap import context
-from consistent_snap import policy
 from consistent_snap.policies import app_groups as rules
+from consistent_snap import policy
 
 PROJECT = 'p1'
 OTHER = 'p2'

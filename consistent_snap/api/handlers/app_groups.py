@@ -10,8 +10,8 @@ from consistent_snap import clients
 from consistent_snap.db import api as db_api
 from consistent_snap import drivers
 from consistent_snap import members
-from consistent_snap import policy
 from consistent_snap.policies import app_groups as rules
+from consistent_snap import policy
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF

@@ -14,9 +14,9 @@ from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
 from consistent_snap import members
-from consistent_snap import policy
 from consistent_snap.policies import app_groups as app_group_rules
 from consistent_snap.policies import group_snapshots as rules
+from consistent_snap import policy
 from consistent_snap import states
 
 LOG = logging.getLogger(__name__)
