@@ -26,7 +26,9 @@ class AgentAPI:
     def _call(self, context, host, method, timeout=None, priority=False,
               **kwargs):
         client = self.priority_client if priority else self.client
-        return client.prepare(server=host, timeout=timeout).call(
+        # timeout=None would mean the transport's default, not the client's.
+        options = {'timeout': timeout} if timeout is not None else {}
+        return client.prepare(server=host, **options).call(
             context, method, **kwargs)
 
     def ping(self, context, host, timeout=None):

@@ -30,6 +30,7 @@ def test_cloud():
                        env=dict(os.environ, WITH_CINDER='1', WITH_HEAT='1'))
     if not cloud_plugin.port_open(cloud_plugin.API_PORT):
         cloud_plugin.up()
+    cloud_plugin.start_daemons()  # Only those not running.
     os.environ.update(cloud_plugin.env())
     return cloud_plugin
 

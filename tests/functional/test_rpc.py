@@ -43,30 +43,13 @@ def _wait_until_answering(ping, timeout=60):
 
 @pytest.fixture(scope='module')
 def daemons(test_cloud, transport):
-    """An agent per compute host and a coordinator, each its own process."""
-    names = []
-    for host in HOSTS:
-        conf = test_cloud.write_config(
-            name='agent-%s.conf' % host,
-            extra='[DEFAULT]\nhost = %s\n' % host)
-        names.append('agent-%s' % host)
-        test_cloud.start(names[-1], [str(test_cloud.BIN /
-                                         'consistent-snap-agent'),
-                                     '--config-file', str(conf)])
-    conf = test_cloud.write_config(name='coordinator.conf',
-                                   extra='[DEFAULT]\nhost = coord-1\n')
-    names.append('coordinator')
-    test_cloud.start('coordinator', [str(test_cloud.BIN /
-                                         'consistent-snap-coordinator'),
-                                     '--config-file', str(conf)])
+    """The test cloud's agents (one per compute host) and coordinator."""
     ctx = context.RequestContext()
     agents = agent_rpcapi.AgentAPI(timeout=1)
     coordinator = coordinator_rpcapi.CoordinatorAPI(timeout=1)
     for host in HOSTS:
         _wait_until_answering(lambda: agents.ping(ctx, host))
-    _wait_until_answering(lambda: coordinator.ping(ctx))
-    yield names
-    test_cloud.stop(*names)
+    return _wait_until_answering(lambda: coordinator.ping(ctx))
 
 
 def test_each_agent_answers_as_its_own_host(transport, daemons):
@@ -85,4 +68,5 @@ def test_a_host_without_an_agent_times_out(transport, daemons):
 
 def test_the_coordinator_answers(transport, daemons):
     coordinator = coordinator_rpcapi.CoordinatorAPI(timeout=30)
-    assert coordinator.ping(context.RequestContext())['host'] == 'coord-1'
+    assert coordinator.ping(context.RequestContext())['host'] == (
+        'coordinator-1')
