@@ -83,6 +83,16 @@ class InvalidState(Conflict):
                "%(wanted)s.")
 
 
+class NoHealthyMembers(Conflict):
+    msg_fmt = ('app group %(name)s has no healthy server to capture: '
+               '%(servers)s are in ERROR.')
+
+
+class AppGroupBusy(Conflict):
+    msg_fmt = ('app group %(name)s already has group snapshot %(id)s in '
+               'progress (%(status)s): wait for it to end, then try again.')
+
+
 class EmptyAppGroup(Conflict):
     msg_fmt = ('app group %(name)s has no servers: check its source with '
                '`openstack appgroup member list %(name)s`.')

@@ -26,6 +26,8 @@ class RPCService(service.Service):
     def start(self):
         super().start()
         # Built here, not in __init__: threads do not survive a fork.
+        if hasattr(self.endpoint, 'start'):
+            self.endpoint.start()
         for topic in self.topics:
             target = messaging.Target(topic=topic, server=self.host)
             server = rpc.get_server(target, [self.endpoint])
@@ -41,4 +43,6 @@ class RPCService(service.Service):
             for server in self.servers:
                 server.wait()
         self.servers = []
+        if hasattr(self.endpoint, 'stop'):
+            self.endpoint.stop()
         super().stop(graceful=graceful)

@@ -18,6 +18,8 @@ from consistent_snap import exception
 from consistent_snap.quiescers import base as quiescer_base
 
 LOG = logging.getLogger(__name__)
+# Long enough to answer any redelivery with the first answer.
+FORGET_AFTER_S = 3600
 PUBLIC = ('server_id', 'status', 'consistency', 'consistency_reason',
           'artifacts', 'received_at', 'started_at', 'frozen_at',
           'captured_at', 'fixed_at', 'thawed_at', 'error')
@@ -28,6 +30,7 @@ class _HostSnapshot:
 
     def __init__(self, snapshot_id, members):
         self.id = snapshot_id
+        self.created = time.monotonic()
         self.lock = threading.Lock()
         self.replies = {}
         self.captures = {}
@@ -68,12 +71,19 @@ class AgentManager:
     def _snapshot(self, snapshot_id, members=None):
         with self._lock:
             if snapshot_id not in self._snapshots:
+                self._forget_old()
                 if members is None:
                     raise exception.SnapshotUnknownOnHost(
                         snapshot=snapshot_id, host=self.host)
                 self._snapshots[snapshot_id] = _HostSnapshot(snapshot_id,
                                                              members)
             return self._snapshots[snapshot_id]
+
+    def _forget_old(self):
+        now = time.monotonic()
+        for old in [s for s in self._snapshots.values()
+                    if now - s.created > FORGET_AFTER_S and not s.frozen]:
+            del self._snapshots[old.id]
 
     def _once(self, snap, phase, work):
         with snap.lock:
@@ -86,14 +96,11 @@ class AgentManager:
 
     @messaging.expected_exceptions(exception.MembersNotOnHost)
     def prepare(self, context, snapshot_id, members):
-        received_at = time.time()
         snap = self._snapshot(snapshot_id, members)
 
         def check():
             if self.conf.agent.check_host:
                 self._check_host(snap)
-            for member in snap.members.values():
-                member['received_at'] = received_at
             return {'host': self.host, 'members': len(snap.members)}
         return self._once(snap, 'prepare', check)
 
@@ -105,27 +112,27 @@ class AgentManager:
             raise exception.MembersNotOnHost(
                 servers=', '.join(elsewhere), host=self.host)
 
-    def capture(self, context, snapshot_id, members, fence_at, quiesce,
-                max_freeze_ms):
+    def capture(self, context, snapshot_id, members, fence_at, deadline,
+                quiesce, max_freeze_ms):
         received_at = time.time()
         snap = self._snapshot(snapshot_id, members)
 
         def run():
-            for member in snap.members.values():
-                member['received_at'] = (member.get('received_at') or
-                                         received_at)
-            self._freeze_at(snap, fence_at, quiesce, max_freeze_ms)
+            self._freeze_at(snap, fence_at, deadline, quiesce,
+                            max_freeze_ms, received_at)
             self._capture(snap)
             self._thaw(snap)
             return snap.report(self.host)
         return self._once(snap, 'capture', run)
 
-    def freeze(self, context, snapshot_id, members, fence_at, quiesce,
-               max_freeze_ms):
+    def freeze(self, context, snapshot_id, members, fence_at, deadline,
+               quiesce, max_freeze_ms):
+        received_at = time.time()
         snap = self._snapshot(snapshot_id, members)
 
         def run():
-            self._freeze_at(snap, fence_at, quiesce, max_freeze_ms)
+            self._freeze_at(snap, fence_at, deadline, quiesce,
+                            max_freeze_ms, received_at)
             return snap.report(self.host)
         return self._once(snap, 'freeze', run)
 
@@ -160,6 +167,12 @@ class AgentManager:
             snap = self._snapshots.get(snapshot_id)
         if snap is None:
             return {'host': self.host, 'members': []}
+        # After the phase in progress, if any: it is bounded, and the
+        # dead-man timer covers the guests meanwhile.
+        with snap.lock:
+            return self._abort(snap)
+
+    def _abort(self, snap):
         self._thaw(snap)
         for server_id, captures in snap.captures.items():
             for capturer, capture in captures:
@@ -169,15 +182,30 @@ class AgentManager:
                         artifact['status'] = 'deleted'
                     except Exception:
                         LOG.exception('Snapshot %s: could not delete %s %s',
-                                      snapshot_id, artifact['type'],
+                                      snap.id, artifact['type'],
                                       artifact['id'])
         for member in snap.members.values():
             if member['status'] not in ('error',):
                 member['status'] = 'aborted'
         return snap.report(self.host)
 
-    def _freeze_at(self, snap, fence_at, quiesce, max_freeze_ms):
-        """Sleep until fence_at (this host's clock), then freeze."""
+    def _freeze_at(self, snap, fence_at, deadline, quiesce, max_freeze_ms,
+                   received_at):
+        """Sleep until fence_at (this host's clock), then freeze.
+
+        received_at: when the message that starts the freeze arrived, from
+        which the coordinator reads its fan-out.
+        """
+        for member in snap.members.values():
+            member['received_at'] = received_at
+        if deadline is not None and time.time() > deadline:
+            # Late (a broker outage, a redelivery): the coordinator has
+            # given up on this snapshot, so nothing may be frozen for it.
+            for member in snap.members.values():
+                self._fail(member, 'freeze', 'the message arrived %.1f s '
+                           'after its deadline; nothing was frozen' %
+                           (time.time() - deadline))
+            return
         if fence_at is not None:
             delay = fence_at - time.time()
             if delay > 0:
@@ -222,6 +250,8 @@ class AgentManager:
         """Fix every member's point in time, all members at once."""
         members = [m for m in snap.members.values()
                    if m['status'] == 'frozen']
+        if not members:
+            return
         # Not max_freeze: the dead-man timer thaws at max_freeze anyway,
         # and _thaw tells which points were fixed too late to count.
         deadline = time.time() + self.conf.agent.fix_timeout

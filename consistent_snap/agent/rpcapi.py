@@ -41,23 +41,25 @@ class AgentAPI:
                           snapshot_id=snapshot_id, members=members)
 
     def capture(self, context, host, snapshot_id, members, fence_at,
-                quiesce, max_freeze_ms, timeout, priority=False):
+                deadline, quiesce, max_freeze_ms, timeout, priority=False):
         """Freeze at fence_at (agent clock; None: now), capture, thaw.
 
-        Returns once every member's point in time is fixed.
+        Returns once every member's point in time is fixed. A message that
+        arrives after ``deadline`` (agent clock) freezes nothing.
         """
         return self._call(context, host, 'capture', timeout=timeout,
                           priority=priority, snapshot_id=snapshot_id,
                           members=members, fence_at=fence_at,
-                          quiesce=quiesce, max_freeze_ms=max_freeze_ms)
+                          deadline=deadline, quiesce=quiesce,
+                          max_freeze_ms=max_freeze_ms)
 
     def freeze(self, context, host, snapshot_id, members, fence_at,
-               quiesce, max_freeze_ms, timeout):
+               deadline, quiesce, max_freeze_ms, timeout):
         """Barrier phase 2: freeze every member at fence_at, then answer."""
         return self._call(context, host, 'freeze', timeout=timeout,
                           snapshot_id=snapshot_id, members=members,
-                          fence_at=fence_at, quiesce=quiesce,
-                          max_freeze_ms=max_freeze_ms)
+                          fence_at=fence_at, deadline=deadline,
+                          quiesce=quiesce, max_freeze_ms=max_freeze_ms)
 
     def commit(self, context, host, snapshot_id, timeout):
         """Barrier phase 3: capture the frozen members, then thaw."""

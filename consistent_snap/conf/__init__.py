@@ -4,6 +4,7 @@ from oslo_config import cfg
 
 from consistent_snap.conf import agent
 from consistent_snap.conf import api
+from consistent_snap.conf import coordination
 from consistent_snap.conf import coordinator
 from consistent_snap.conf import database
 from consistent_snap.conf import default
@@ -12,6 +13,6 @@ from consistent_snap.conf import service_credentials
 
 CONF = cfg.CONF
 
-for _module in (agent, api, coordinator, database, default, resolvers,
-                service_credentials):
+for _module in (agent, api, coordination, coordinator, database, default,
+                resolvers, service_credentials):
     _module.register_opts(CONF)

@@ -163,26 +163,31 @@ class Fence:
         self.offsets = {h: p.offset for h, p in probes.items()}
         return list(probes.values())
 
-    def _capture(self, fence_at, priority=False):
+    def _deadline(self, fence_at):
+        """When the capture phase is given up; and the RPC timeout."""
         lead = max(0.0, (fence_at or time.time()) - time.time())
         timeout = lead + self.conf.coordinator.capture_timeout
+        return time.time() + timeout, timeout
+
+    def _capture(self, fence_at, priority=False):
+        deadline, timeout = self._deadline(fence_at)
 
         def capture(host):
             return self.agents.capture(
                 self.context, host, self.id, self.by_host[host],
-                self._local(host, fence_at), self.quiesce,
-                self._max_freeze_ms(), timeout=timeout, priority=priority)
+                self._local(host, fence_at), self._local(host, deadline),
+                self.quiesce, self._max_freeze_ms(), timeout=timeout,
+                priority=priority)
         return self._fanout(capture)
 
     def _barrier(self, fence_at):
-        timeout = (max(0.0, fence_at - time.time()) +
-                   self.conf.coordinator.capture_timeout)
+        deadline, timeout = self._deadline(fence_at)
 
         def freeze(host):
             return self.agents.freeze(
                 self.context, host, self.id, self.by_host[host],
-                self._local(host, fence_at), self.quiesce,
-                self._max_freeze_ms(), timeout=timeout)
+                self._local(host, fence_at), self._local(host, deadline),
+                self.quiesce, self._max_freeze_ms(), timeout=timeout)
         frozen = self._fanout(freeze)
         self._report_all(frozen)
         # Only when every member on every host is frozen: commit.

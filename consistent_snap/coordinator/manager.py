@@ -1,18 +1,23 @@
+import threading
 import time
 
 from oslo_log import log as logging
 import oslo_messaging as messaging
+from oslo_utils import timeutils
 
 from consistent_snap.agent import rpcapi as agent_rpcapi
-from consistent_snap import clients
+from consistent_snap import context as cs_context
+from consistent_snap import coordination
+from consistent_snap.coordinator import reaper
 from consistent_snap.coordinator import snapshot
 from consistent_snap.db import api as db_api
-from consistent_snap import drivers
 from consistent_snap import rpc
-from consistent_snap import states
 
 LOG = logging.getLogger(__name__)
-CAPTURERS = 'consistent_snap.capturers'
+
+
+def lock_name(snapshot_id):
+    return 'consistent-snap-group-snapshot-%s' % snapshot_id
 
 
 class CoordinatorManager:
@@ -24,48 +29,82 @@ class CoordinatorManager:
     def __init__(self, conf, host):
         self.conf = conf
         self.host = host
-        self._agents = None
-        self._notifier = None
+        self.agents = None
+        self.notifier = None
+        self.coordination = coordination.Coordination(conf, host)
+        self._stopping = threading.Event()
+        self._sweeper = None
 
-    @property
-    def agents(self):
-        # Built on first use, after the fork: clients hold connections.
-        if self._agents is None:
-            self._agents = agent_rpcapi.AgentAPI()
-            self._notifier = rpc.get_notifier(
-                'consistent-snap-coordinator.%s' % self.host)
-        return self._agents
+    def start(self):
+        """After the fork: clients, locks and the sweep thread."""
+        self.agents = agent_rpcapi.AgentAPI()
+        self.notifier = rpc.get_notifier(
+            'consistent-snap-coordinator.%s' % self.host)
+        self.coordination.start()
+        self._sweeper = threading.Thread(target=self._sweep_forever,
+                                         name='sweeper', daemon=True)
+        self._sweeper.start()
+
+    def stop(self):
+        self._stopping.set()
+        self.coordination.stop()
+
+    def _sweep_forever(self):
+        # The first sweep runs at once: a restarted coordinator cleans up
+        # what its predecessor left in flight.
+        while not self._stopping.is_set():
+            try:
+                self.sweep()
+            except Exception:
+                LOG.exception('Sweep for unattended snapshots failed')
+            self._stopping.wait(self.conf.coordination.reap_interval)
+
+    def sweep(self):
+        """Take over every unfinished snapshot that nobody holds."""
+        context = cs_context.RequestContext(is_admin=True, overwrite=False)
+        for snap in db_api.group_snapshot_list_unfinished(context):
+            lock = self.coordination.try_lock(lock_name(snap['id']))
+            if lock is None:
+                continue  # A live coordinator drives it.
+            try:
+                self._take_over(context, snap)
+            finally:
+                lock.release()
+
+    def _take_over(self, context, snap):
+        age = timeutils.delta_seconds(snap['created_at'], timeutils.utcnow())
+        if snap['status'] == 'pending':
+            if age >= self.conf.coordination.pending_grace:
+                LOG.warning('Group snapshot %s waited %.0f s for its '
+                            'message: starting it', snap['id'], age)
+                self._run(context, snap['id'])
+        elif snap['status'] == 'deleting':
+            reaper.delete_artifacts(self.conf, context, snap['id'])
+        else:
+            reaper.reap(self.conf, self.agents, self.notifier, context, snap)
+
+    def _run(self, context, snapshot_id):
+        snapshot.GroupSnapshotRun(self.conf, self.agents, self.notifier,
+                                  context, snapshot_id).run()
 
     def ping(self, context):
         return {'host': self.host, 'time': time.time()}
 
     def create_group_snapshot(self, context, snapshot_id):
-        snapshot.GroupSnapshotRun(self.conf, self.agents, self._notifier,
-                                  context, snapshot_id).run()
+        lock = self.coordination.try_lock(lock_name(snapshot_id))
+        if lock is None:
+            LOG.info('Group snapshot %s is driven elsewhere', snapshot_id)
+            return
+        try:
+            self._run(context, snapshot_id)
+        finally:
+            lock.release()
 
     def delete_group_snapshot(self, context, snapshot_id):
-        """Delete every image and volume snapshot the snapshot made."""
-        snap = db_api.group_snapshot_get(context, snapshot_id)
-        conn = clients.service_connection(self.conf)
-        capturers = [drivers.load(CAPTURERS, name, self.conf, conn)
-                     for name in drivers.names(CAPTURERS)]
-        deleters = {c.artifact_type: c.delete for c in capturers
-                    if c.artifact_type}
-        failed = []
-        for member in snap['members']:
-            for artifact in member['artifacts'] or ():
-                try:
-                    deleters[artifact['type']](artifact)
-                except Exception as e:
-                    failed.append('%s %s: %s' % (artifact['type'],
-                                                 artifact['id'], e))
-        if failed:
-            LOG.error('Group snapshot %s: could not delete %s', snapshot_id,
-                      '; '.join(failed))
-            db_api.group_snapshot_update(
-                context, snapshot_id, {'status': states.ERROR, 'error':
-                                       'delete failed: ' + '; '.join(failed)})
+        lock = self.coordination.try_lock(lock_name(snapshot_id))
+        if lock is None:
             return
-        db_api.group_snapshot_update(context, snapshot_id,
-                                     {'status': states.DELETED})
-        LOG.info('Group snapshot %s deleted', snapshot_id)
+        try:
+            reaper.delete_artifacts(self.conf, context, snapshot_id)
+        finally:
+            lock.release()

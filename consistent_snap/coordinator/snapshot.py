@@ -28,6 +28,22 @@ def _payload(member, include_volumes):
             'volumes': member['volumes'] if include_volumes else []}
 
 
+def record(context, snapshot_id, report, offset=0.0):
+    """Write an agent's report into the database; return the rows.
+
+    Instants move from the agent's clock to the coordinator's.
+    """
+    rows = []
+    for member in report['members']:
+        row = dict(member)
+        for key in INSTANTS:
+            if row.get(key) is not None:
+                row[key] -= offset
+        rows.append(row)
+    db_api.member_snapshots_update(context, snapshot_id, rows)
+    return rows
+
+
 def summary(rows):
     """The group's measured figures from its members' rows."""
     freezes = [fence.window_ms(r['frozen_at'], r['thawed_at']) for r in rows]
@@ -59,17 +75,9 @@ class GroupSnapshotRun:
             expected=expected)
 
     def _record(self, host, report):
-        """Agent instants -> coordinator clock, then into the database."""
-        offset = self.fence.offsets.get(host, 0.0)
-        rows = []
-        for member in report['members']:
-            row = dict(member)
-            for key in INSTANTS:
-                if row.get(key) is not None:
-                    row[key] -= offset
-            rows.append(row)
+        for row in record(self.context, self.id, report,
+                          self.fence.offsets.get(host, 0.0)):
             self.rows[row['server_id']] = row
-        db_api.member_snapshots_update(self.context, self.id, rows)
 
     def _resolve(self):
         snap = self.snapshot
@@ -88,19 +96,26 @@ class GroupSnapshotRun:
         if not resolved['members']:
             raise fence.Failed(str(exception.EmptyAppGroup(
                 name=group['name'])))
-        broken = ['%s (%s)' % (m['name'], m['server_id'])
-                  for m in resolved['members'] if m['status'] == 'ERROR']
-        if broken:
+        broken = [m for m in resolved['members'] if m['status'] == 'ERROR']
+        names = ', '.join('%s (%s)' % (m['name'], m['server_id'])
+                          for m in broken)
+        if broken and not snap['skip_unhealthy']:
             raise fence.Failed(str(exception.UnhealthyMembers(
-                servers=', '.join(broken))))
+                servers=names)))
+        if len(broken) == len(resolved['members']):
+            raise fence.Failed(str(exception.NoHealthyMembers(
+                name=group['name'], servers=names)))
         return resolved['members']
 
     def _plan(self, resolved):
+        # Skipped members are recorded too: the snapshot says what it lacks.
         db_api.member_snapshots_create(self.context, self.id, [
             {'server_id': m['server_id'], 'server_name': m['name'],
              'server_status': m['status'], 'host': m['host'],
-             'host_id': m['host_id'], 'status': 'pending'}
+             'host_id': m['host_id'],
+             'status': 'skipped' if m['status'] == 'ERROR' else 'pending'}
             for m in resolved])
+        resolved = [m for m in resolved if m['status'] != 'ERROR']
         by_host = collections.defaultdict(list)
         for member in resolved:
             by_host[member['host']].append(

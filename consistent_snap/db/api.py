@@ -226,3 +226,16 @@ def member_snapshots_create(context, snapshot_id, members):
         context.session.add(models.MemberSnapshot(
             id=uuidutils.generate_uuid(), group_snapshot_id=snapshot_id,
             **member))
+
+
+@main_context_manager.reader
+def group_snapshot_list_unfinished(context, app_group_id=None):
+    """Snapshots not in a final state (any project for an admin)."""
+    model = models.GroupSnapshot
+    query = _project_filter(context.session.query(model), model, context,
+                            all_projects=True)
+    if app_group_id is not None:
+        query = query.filter_by(app_group_id=app_group_id)
+    rows = (query.filter(model.status.notin_(list(states.FINAL)))
+            .order_by(model.created_at).all())
+    return [_group_snapshot_dict(r) for r in rows]

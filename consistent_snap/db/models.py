@@ -48,6 +48,7 @@ class GroupSnapshot(Base):
     consistent = sa.Column(sa.Boolean, nullable=False, default=True)
     quiesce = sa.Column(sa.Boolean, nullable=False, default=True)
     include_volumes = sa.Column(sa.Boolean, nullable=False, default=True)
+    skip_unhealthy = sa.Column(sa.Boolean, nullable=False, default=False)
     # A VM-level request (no app group): the server ids asked for.
     servers = sa.Column(sa.JSON, nullable=True)
     fence_at = sa.Column(sa.Float, nullable=True)

@@ -201,6 +201,7 @@ def stop(*names, timeout=15):
     for name, pid in pids.items():
         try:
             while time.monotonic() < deadline:
+                _reap(pid)
                 os.kill(pid, 0)
                 time.sleep(0.1)
             os.killpg(pid, signal.SIGKILL)
@@ -208,6 +209,14 @@ def stop(*names, timeout=15):
             pass
     for name in names:
         _pid_file(name).unlink(missing_ok=True)
+
+
+def _reap(pid):
+    """Collect our own exited child, which would otherwise look alive."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass  # Not our child: its parent or init collects it.
 
 
 def wait_port(name, port, timeout=60):

@@ -50,7 +50,7 @@ def agent(conf):
 
 def test_shared_start_waits_for_t_then_captures_and_thaws(agent):
     fence_at = time.time() + 0.05
-    report = agent.capture(None, 'gs1', MEMBERS, fence_at, True, 2000)
+    report = agent.capture(None, 'gs1', MEMBERS, fence_at, None, True, 2000)
     assert report['host'] == 'compute-1'
     for member in report['members']:
         assert member['status'] == 'captured'
@@ -62,15 +62,15 @@ def test_shared_start_waits_for_t_then_captures_and_thaws(agent):
 
 
 def test_a_redelivered_phase_gets_the_first_answer_and_captures_once(agent):
-    first = agent.capture(None, 'gs1', MEMBERS, None, True, 2000)
-    again = agent.capture(None, 'gs1', MEMBERS, None, True, 2000)
+    first = agent.capture(None, 'gs1', MEMBERS, None, None, True, 2000)
+    again = agent.capture(None, 'gs1', MEMBERS, None, None, True, 2000)
     assert again == first
     assert agent.capturers[0].captures == len(MEMBERS)
     assert agent.quiescer.freezes == len(MEMBERS)
 
 
 def test_barrier_freezes_then_commits_then_finalizes(agent):
-    frozen = agent.freeze(None, 'gs2', MEMBERS, None, True, 2000)
+    frozen = agent.freeze(None, 'gs2', MEMBERS, None, None, True, 2000)
     assert {m['status'] for m in frozen['members']} == {'frozen'}
     assert agent.quiescer.frozen == {'s1', 's2'}
     committed = agent.commit(None, 'gs2')
@@ -81,7 +81,7 @@ def test_barrier_freezes_then_commits_then_finalizes(agent):
 
 
 def test_a_lost_commit_cannot_leave_a_guest_frozen(agent):
-    agent.freeze(None, 'gs3', MEMBERS, None, True, max_freeze_ms=150)
+    agent.freeze(None, 'gs3', MEMBERS, None, None, True, max_freeze_ms=150)
     assert agent.quiescer.frozen == {'s1', 's2'}
     time.sleep(0.5)
     assert agent.quiescer.frozen == set()
@@ -97,14 +97,23 @@ def test_a_lost_commit_cannot_leave_a_guest_frozen(agent):
 def test_a_request_may_ask_for_a_shorter_freeze_never_a_longer_one(agent,
                                                                    conf):
     conf.set_override('max_freeze_ms', 200, group='agent')
-    agent.freeze(None, 'gs4', MEMBERS, None, True, max_freeze_ms=60000)
+    agent.freeze(None, 'gs4', MEMBERS, None, None, True, max_freeze_ms=60000)
     time.sleep(0.5)
     assert agent.quiescer.frozen == set()
 
 
 def test_abort_thaws_and_marks_members(agent):
-    agent.freeze(None, 'gs5', MEMBERS, None, True, 2000)
+    agent.freeze(None, 'gs5', MEMBERS, None, None, True, 2000)
     report = agent.abort(None, 'gs5')
     assert agent.quiescer.frozen == set()
     assert {m['status'] for m in report['members']} == {'aborted'}
     assert agent.abort(None, 'unknown')['members'] == []
+
+
+def test_a_message_past_its_deadline_freezes_nothing(agent):
+    report = agent.freeze(None, 'gs6', MEMBERS, None, time.time() - 1,
+                          True, 2000)
+    assert agent.quiescer.freezes == 0
+    for member in report['members']:
+        assert member['status'] == 'error'
+        assert 'after its deadline; nothing was frozen' in member['error']

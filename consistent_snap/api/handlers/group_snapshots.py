@@ -23,9 +23,9 @@ LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 FIELDS = ('id', 'name', 'description', 'app_group_id', 'project_id',
           'status', 'mode', 'consistent', 'quiesce', 'include_volumes',
-          'servers', 'skew_ms', 'uncertainty_ms', 'max_freeze_ms',
-          'consistency', 'requested_by', 'error', 'created_at',
-          'updated_at')
+          'skip_unhealthy', 'servers', 'skew_ms', 'uncertainty_ms',
+          'max_freeze_ms', 'consistency', 'requested_by', 'error',
+          'created_at', 'updated_at')
 MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
                  'status', 'consistency', 'consistency_reason', 'artifacts',
                  'error')
@@ -96,8 +96,10 @@ def _settings(context, body):
         raise exception.InvalidBody(
             reason='group_snapshot: give either app_group (an app group '
                    'name or ID) or servers (a list of server IDs)')
+    conn = clients.service_connection(CONF)
     if 'app_group' in body:
         group = _find_app_group(context, body['app_group'])
+        _refuse_if_busy(context, group)
         preset = {'consistent': group['consistent'],
                   'mode': group['default_mode'],
                   'quiesce': group['quiesce'],
@@ -105,19 +107,48 @@ def _settings(context, body):
         target = {'app_group_id': group['id'], 'servers': None,
                   'project_id': group['project_id']}
     else:
-        resolver = members.resolver(CONF, clients.service_connection(CONF),
-                                    'servers')
-        resolver.validate(context.project_id, {'servers': body['servers']},
-                          members.Inventory(clients.service_connection(CONF),
-                                            context.project_id))
+        members.validate_source(CONF, conn, context.project_id, 'servers',
+                                {'servers': body['servers']})
+        group = {'id': None, 'name': 'servers', 'source_type': 'servers',
+                 'source_ref': {'servers': body['servers']},
+                 'project_id': context.project_id}
         # A VM-level request is fenced only when it says so (claim 4).
         preset = {'consistent': False, 'mode': 'barrier', 'quiesce': True,
                   'include_volumes': True}
         target = {'app_group_id': None, 'servers': body['servers'],
                   'project_id': context.project_id}
+    preset['skip_unhealthy'] = False
     settings = {key: body.get(key, default) for key, default in
                 preset.items()}
+    _check_members(conn, group, settings['skip_unhealthy'])
     return dict(settings, **target)
+
+
+def _refuse_if_busy(context, group):
+    # One snapshot of an app group at a time: two would freeze the same
+    # guests twice over and race for the same hosts.
+    for snap in db_api.group_snapshot_list_unfinished(
+            context, app_group_id=group['id']):
+        if snap['status'] != states.DELETING:
+            raise exception.AppGroupBusy(name=group['name'], id=snap['id'],
+                                         status=snap['status'])
+
+
+def _check_members(conn, group, skip_unhealthy):
+    """Refuse now what the coordinator would refuse later.
+
+    A person is waiting for this answer; the coordinator checks again.
+    """
+    resolved = members.resolve(CONF, conn, group)
+    if not resolved['members']:
+        raise exception.EmptyAppGroup(name=group['name'])
+    broken = ['%s (%s)' % (m['name'], m['server_id'])
+              for m in resolved['members'] if m['status'] == 'ERROR']
+    if broken and not skip_unhealthy:
+        raise exception.UnhealthyMembers(servers=', '.join(broken))
+    if len(broken) == len(resolved['members']):
+        raise exception.NoHealthyMembers(name=group['name'],
+                                         servers=', '.join(broken))
 
 
 @webob.dec.wsgify

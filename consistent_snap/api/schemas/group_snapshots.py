@@ -18,6 +18,7 @@ CREATE = {
                 'mode': {'type': 'string', 'enum': app_groups.MODES},
                 'quiesce': {'type': 'boolean'},
                 'include_volumes': {'type': 'boolean'},
+                'skip_unhealthy': {'type': 'boolean'},
                 'name': {'type': 'string', 'maxLength': 255},
                 'description': {'type': 'string', 'maxLength': 1024},
             },

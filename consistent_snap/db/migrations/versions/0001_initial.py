@@ -52,6 +52,7 @@ def upgrade():
         sa.Column('consistent', sa.Boolean, nullable=False),
         sa.Column('quiesce', sa.Boolean, nullable=False),
         sa.Column('include_volumes', sa.Boolean, nullable=False),
+        sa.Column('skip_unhealthy', sa.Boolean, nullable=False),
         sa.Column('servers', sa.JSON, nullable=True),
         sa.Column('fence_at', sa.Float, nullable=True),
         sa.Column('deadline_at', sa.Float, nullable=True),

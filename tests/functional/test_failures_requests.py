@@ -1,0 +1,148 @@
+"""Failure family: requests that must be refused, and who may do what.
+
+Each refusal names what to fix and leaves no snapshot behind.
+"""
+
+import pytest
+import requests
+
+SNAPSHOTS = '/v1/group-snapshots'
+
+
+def _snapshot(api, **body):
+    return api('POST', SNAPSHOTS, json={'group_snapshot': body})
+
+
+def _group(api, name, source_type, source):
+    response = api('POST', '/v1/app-groups', json={'app_group': {
+        'name': name, 'source_type': source_type, 'source': source}})
+    assert response.status_code == 201, response.text
+    return response.json()['app_group']
+
+
+def _count(api):
+    return len(api('GET', SNAPSHOTS).json()['group_snapshots'])
+
+
+@pytest.fixture
+def demo_api(api_as):
+    return api_as('minicloud-demo')
+
+
+@pytest.fixture
+def groups(demo_api):
+    made = []
+
+    def make(*args):
+        made.append(_group(demo_api, *args))
+        return made[-1]
+    yield make
+    for group in made:
+        demo_api('DELETE', '/v1/app-groups/%s' % group['id'])
+
+
+def test_an_app_group_without_servers_is_409(demo_api, groups, run_id):
+    group = groups('void-%s' % run_id, 'metadata',
+                   {'tags': ['nobody-%s' % run_id]})
+    before = _count(demo_api)
+    response = _snapshot(demo_api, app_group=group['name'])
+    assert response.status_code == 409
+    assert response.json()['error']['message'].startswith(
+        'app group void-%s has no servers' % run_id)
+    assert _count(demo_api) == before
+
+
+@pytest.fixture
+def server_in_error(admin, demo, run_id):
+    server = demo.compute.create_server(
+        name='cs-error-%s' % run_id, networks='none',
+        image_id=demo.image.find_image('tiny', ignore_missing=False).id,
+        flavor_id=demo.compute.find_flavor('m1.tiny').id)
+    server = demo.compute.wait_for_server(server, wait=120)
+    admin.compute.reset_server_state(server, 'error')
+    yield demo.compute.get_server(server)
+    demo.compute.delete_server(server)
+    demo.compute.wait_for_delete(server, wait=120)
+
+
+def test_a_server_in_error_is_refused_by_name_unless_skipped(
+        demo_api, spread_servers, server_in_error):
+    healthy = spread_servers['servers'][0].id
+    before = _count(demo_api)
+    response = _snapshot(demo_api, servers=[healthy, server_in_error.id])
+    assert response.status_code == 409
+    message = response.json()['error']['message']
+    assert '%s (%s)' % (server_in_error.name, server_in_error.id) in message
+    assert '--skip-unhealthy' in message
+    assert _count(demo_api) == before
+    only_broken = _snapshot(demo_api, servers=[server_in_error.id],
+                            skip_unhealthy=True)
+    assert only_broken.status_code == 409
+    assert 'no healthy server' in only_broken.json()['error']['message']
+    skipped = _snapshot(demo_api, servers=[healthy, server_in_error.id],
+                        skip_unhealthy=True)
+    assert skipped.status_code == 202, skipped.text
+    snap = _wait(demo_api, skipped.json()['group_snapshot']['id'])
+    assert snap['status'] == 'available', snap['error']
+    statuses = {m['server_id']: m['status'] for m in snap['members']}
+    assert statuses == {healthy: 'available', server_in_error.id: 'skipped'}
+    demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap['id']))
+
+
+def _wait(api, snapshot_id, timeout=120):
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
+            'group_snapshot']
+        if snap['status'] in ('available', 'error', 'aborted', 'deleted'):
+            return snap
+        assert time.monotonic() < deadline, snap
+        time.sleep(0.5)
+
+
+def test_a_second_snapshot_of_a_busy_group_is_409(demo_api, groups,
+                                                  spread_servers, run_id):
+    group = groups('busy-%s' % run_id, 'servers',
+                   {'servers': [spread_servers['servers'][1].id]})
+    first = _snapshot(demo_api, app_group=group['id'])
+    assert first.status_code == 202
+    second = _snapshot(demo_api, app_group=group['id'])
+    first_id = first.json()['group_snapshot']['id']
+    assert second.status_code == 409, second.text
+    message = second.json()['error']['message']
+    expected = ('app group busy-%s already has group snapshot %s in '
+                'progress (' % (run_id, first_id))
+    assert message.startswith(expected)
+    assert message.endswith('): wait for it to end, then try again.')
+    assert _wait(demo_api, first_id)['status'] == 'available'
+    third = _snapshot(demo_api, app_group=group['id'])
+    assert third.status_code == 202
+    for snap_id in (first_id, third.json()['group_snapshot']['id']):
+        _wait(demo_api, snap_id)
+        demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap_id))
+
+
+def test_other_projects_readers_and_strangers(api_as, groups, spread_servers,
+                                              run_id, test_cloud):
+    demo = api_as('minicloud-demo')
+    group = groups('mine-%s' % run_id, 'servers',
+                   {'servers': [spread_servers['servers'][2].id]})
+    snap_id = _snapshot(demo, app_group=group['id']).json()[
+        'group_snapshot']['id']
+    _wait(demo, snap_id)
+    path = '%s/%s' % (SNAPSHOTS, snap_id)
+    alt = api_as('cs-alt')
+    assert alt('GET', path).status_code == 404
+    assert alt('DELETE', path).status_code == 404
+    assert _snapshot(alt, app_group=group['id']).status_code == 404
+    reader = api_as('cs-demo-reader')
+    assert reader('GET', path).status_code == 200
+    refused = _snapshot(reader, app_group=group['id'])
+    assert refused.status_code == 403
+    assert 'consistent_snap:group_snapshot:create' in refused.json()[
+        'error']['message']
+    assert reader('DELETE', path).status_code == 403
+    url = 'http://127.0.0.1:%d%s' % (test_cloud.API_PORT, path)
+    assert requests.get(url).status_code == 401
+    assert demo('DELETE', path).status_code == 202
