@@ -5,6 +5,7 @@ the first answer back and never captures twice.
 """
 
 import concurrent.futures
+import os
 import threading
 import time
 
@@ -56,7 +57,14 @@ class AgentManager:
         self._capturers = capturers
         self._snapshots = {}
         self._lock = threading.Lock()
-        self.deadman = deadman.Deadman(self.quiescer.thaw)
+        journal = os.path.join(conf.state_path,
+                               'agent-%s-frozen.json' % host)
+        self.deadman = deadman.Deadman(self.quiescer.thaw, journal)
+
+    def start(self):
+        """Before serving: thaw what a killed predecessor left frozen."""
+        os.makedirs(self.conf.state_path, exist_ok=True)
+        self.deadman.recover()
 
     @property
     def capturers(self):
@@ -277,6 +285,7 @@ class AgentManager:
             for member in frozen:
                 self.quiescer.thaw(member)
                 member['thawed_at'] = time.time()
+            self.deadman.done(snap.id)
             return
         # The dead-man timer thawed them: what was fixed after that is
         # only crash-consistent, whatever the freeze achieved.

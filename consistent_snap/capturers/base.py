@@ -49,6 +49,13 @@ class Capturer(metaclass=abc.ABCMeta):
     def delete(self, artifact):
         """Delete the artifact; a missing one is already deleted."""
 
+    def find(self, snapshot_id):
+        """Artifacts labelled with the group snapshot, wherever made.
+
+        Finds what an agent made but could not report (it died).
+        """
+        return []
+
     def wait_fixed(self, capture, deadline):
         """Poll until every artifact is fixed; record when."""
         pending = list(capture.artifacts)

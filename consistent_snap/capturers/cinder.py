@@ -1,7 +1,9 @@
+import json
 import time
 
 from consistent_snap.capturers import base
 
+LABEL = 'consistent_snap_group_snapshot_id'
 STATUS = {'available': 'available', 'error': 'error'}
 
 
@@ -39,6 +41,19 @@ class CinderCapturer(base.Capturer):
 
     def status(self, artifact):
         return STATUS.get(self._snapshot(artifact).status, 'creating')
+
+    def find(self, snapshot_id):
+        # The metadata filter needs volume API 3.22; openstacksdk's
+        # snapshots() would drop it silently, so ask Cinder directly.
+        snapshots = self.conn.block_storage.get(
+            '/snapshots/detail', microversion='3.22',
+            params={'all_tenants': 1,
+                    'metadata': json.dumps({LABEL: snapshot_id})},
+        ).json()['snapshots']
+        # Checked here too: a filter that is silently dropped would
+        # otherwise hand over every snapshot of the cloud for deletion.
+        return [{'type': self.artifact_type, 'id': s['id']} for s in snapshots
+                if (s.get('metadata') or {}).get(LABEL) == snapshot_id]
 
     def delete(self, artifact):
         self.conn.block_storage.delete_snapshot(artifact['id'],

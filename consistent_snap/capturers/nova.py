@@ -6,6 +6,7 @@ from consistent_snap.capturers import base
 
 # Glance moves an image out of 'queued' once Nova has the disk's content.
 NOT_FIXED = ('queued',)
+LABEL = 'consistent_snap_group_snapshot_id'
 STATUS = {'active': 'available', 'killed': 'error', 'deleted': 'error',
           'deactivated': 'error'}
 
@@ -41,6 +42,16 @@ class NovaCapturer(base.Capturer):
 
     def status(self, artifact):
         return STATUS.get(self._image(artifact).status, 'creating')
+
+    def find(self, snapshot_id):
+        # Glance filters on any property; openstacksdk's images() would
+        # drop the filter silently, so ask Glance directly.
+        images = self.conn.image.get(
+            '/images', params={LABEL: snapshot_id}).json()['images']
+        # Checked here too: a filter that is silently dropped would
+        # otherwise hand over every image of the cloud for deletion.
+        return [{'type': self.artifact_type, 'id': i['id']} for i in images
+                if i.get(LABEL) == snapshot_id]
 
     def delete(self, artifact):
         self.conn.image.delete_image(artifact['id'], ignore_missing=True)

@@ -237,7 +237,7 @@ class Fence:
 
     def abort(self):
         """Thaw everywhere and delete what was made; never raises."""
-        timeout = self.conf.coordinator.prepare_timeout * 3
+        timeout = self.conf.coordinator.prepare_timeout
 
         def abort(host):
             return self.agents.abort(self.context, host, self.id,

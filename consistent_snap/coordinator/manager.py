@@ -8,7 +8,6 @@ from oslo_utils import timeutils
 from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import context as cs_context
 from consistent_snap import coordination
-from consistent_snap.coordinator import reaper
 from consistent_snap.coordinator import snapshot
 from consistent_snap.db import api as db_api
 from consistent_snap import rpc
@@ -79,9 +78,9 @@ class CoordinatorManager:
                             'message: starting it', snap['id'], age)
                 self._run(context, snap['id'])
         elif snap['status'] == 'deleting':
-            reaper.delete_artifacts(self.conf, context, snap['id'])
+            snapshot.delete_artifacts(self.conf, context, snap['id'])
         else:
-            reaper.reap(self.conf, self.agents, self.notifier, context, snap)
+            snapshot.reap(self.conf, self.agents, self.notifier, context, snap)
 
     def _run(self, context, snapshot_id):
         snapshot.GroupSnapshotRun(self.conf, self.agents, self.notifier,
@@ -105,6 +104,6 @@ class CoordinatorManager:
         if lock is None:
             return
         try:
-            reaper.delete_artifacts(self.conf, context, snapshot_id)
+            snapshot.delete_artifacts(self.conf, context, snapshot_id)
         finally:
             lock.release()

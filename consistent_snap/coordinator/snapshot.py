@@ -1,8 +1,9 @@
-"""One group snapshot, driven from pending to available or error.
+"""One group snapshot, driven to a final state.
 
 The coordinator decides, the agents work (coordinator/fence.py); this
-module resolves the members, records every step, and keeps it all or
-nothing.
+module resolves the members, records every step and keeps it all or
+nothing: a run ends available or error, an orphan left by a dead
+coordinator is reaped, a deleted snapshot takes its artifacts along.
 """
 
 import collections
@@ -12,11 +13,13 @@ from oslo_log import log as logging
 from consistent_snap import clients
 from consistent_snap.coordinator import fence
 from consistent_snap.db import api as db_api
+from consistent_snap import drivers
 from consistent_snap import exception
 from consistent_snap import members as app_members
 from consistent_snap import states
 
 LOG = logging.getLogger(__name__)
+CAPTURERS = 'consistent_snap.capturers'
 INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
             'fixed_at', 'thawed_at')
 
@@ -154,6 +157,14 @@ class GroupSnapshotRun:
                     # The agent's dead-man timer still thaws its guests.
                     LOG.error('Group snapshot %s: abort on host %s failed: '
                               '%s', self.id, host, error)
+                    if host not in message:
+                        message += ('; host %s did not answer the abort '
+                                    '(its own timer thaws its guests)' % host)
+            # All or nothing: what an unreachable host made goes too.
+            leftovers = delete_everything(
+                self.conf, db_api.group_snapshot_get(self.context, self.id))
+            if leftovers:
+                message += '; could not delete %s' % '; '.join(leftovers)
             self._move(states.ERROR, error=message)
             self._notify('error')
 
@@ -164,3 +175,83 @@ class GroupSnapshotRun:
                                'id', 'app_group_id', 'project_id', 'status',
                                'mode', 'consistent', 'fence_at', 'skew_ms',
                                'max_freeze_ms', 'consistency', 'error')})
+
+
+def _capturers(conf):
+    conn = clients.service_connection(conf)
+    return [drivers.load(CAPTURERS, name, conf, conn)
+            for name in drivers.names(CAPTURERS)]
+
+
+def delete_everything(conf, snap):
+    """Delete every artifact of the snapshot; return the failures.
+
+    That is what the members recorded, and whatever else carries the
+    snapshot's label: made by an agent that died before reporting it.
+    """
+    capturers = [c for c in _capturers(conf) if c.artifact_type]
+    by_type = {c.artifact_type: c for c in capturers}
+    artifacts = {(a['type'], a['id']): a for m in snap['members']
+                 for a in m['artifacts'] or ()}
+    failed = []
+    for capturer in capturers:
+        try:
+            for artifact in capturer.find(snap['id']):
+                artifacts.setdefault((artifact['type'], artifact['id']),
+                                     artifact)
+        except Exception as e:
+            failed.append('looking for %ss: %s' % (capturer.artifact_type,
+                                                   e))
+    for (kind, artifact_id), artifact in sorted(artifacts.items()):
+        try:
+            by_type[kind].delete(artifact)
+        except Exception as e:
+            failed.append('%s %s: %s' % (kind, artifact_id, e))
+    return failed
+
+
+def delete_artifacts(conf, context, snapshot_id):
+    """Delete a snapshot's images and volume snapshots, then the snapshot."""
+    snap = db_api.group_snapshot_get(context, snapshot_id)
+    failed = delete_everything(conf, snap)
+    if failed:
+        LOG.error('Group snapshot %s: could not delete %s', snapshot_id,
+                  '; '.join(failed))
+        db_api.group_snapshot_update(context, snapshot_id, {
+            'status': states.ERROR,
+            'error': 'delete failed: ' + '; '.join(failed)})
+        return
+    db_api.group_snapshot_update(context, snapshot_id,
+                                 {'status': states.DELETED})
+    LOG.info('Group snapshot %s deleted', snapshot_id)
+
+
+def reap(conf, agents, notifier, context, snap):
+    """Fail a snapshot whose coordinator is gone, leaving nothing behind.
+
+    Every host is told to abort (thaw, discard what it made); whatever the
+    members recorded is deleted too, in case a host cannot be reached.
+    """
+    by_host = collections.defaultdict(list)
+    for member in snap['members']:
+        by_host[member['host']].append({'server_id': member['server_id']})
+    unreached = fence.Fence(
+        conf, agents, context, snap['id'], dict(by_host), snap['quiesce'],
+        on_report=lambda host, report: record(
+            context, snap['id'], report)).abort()
+    failed = delete_everything(conf, db_api.group_snapshot_get(context,
+                                                               snap['id']))
+    message = ('interrupted while %s: the coordinator driving it stopped; '
+               'its hosts were told to thaw and discard what they made' %
+               snap['status'])
+    if unreached:
+        message += ('; unreachable: %s (their own timers thaw their guests)'
+                    % ', '.join(sorted(unreached)))
+    if failed:
+        message += '; could not delete %s' % '; '.join(failed)
+    LOG.warning('Group snapshot %s %s', snap['id'], message)
+    db_api.group_snapshot_update(context, snap['id'], {
+        'status': states.ERROR, 'error': message})
+    notifier.info(context, 'group_snapshot.create.error',
+                  {'id': snap['id'], 'status': states.ERROR,
+                   'error': message})

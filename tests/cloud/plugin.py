@@ -148,6 +148,9 @@ auth_type = password
 region_name = RegionOne
 [oslo_messaging_notifications]
 driver = messagingv2
+[coordinator]
+# A dead agent fails a snapshot in 30 s instead of 120 s.
+capture_timeout = 30
 {extra}"""
 
 

@@ -40,12 +40,15 @@ class CountingCapturer(fake.FakeCapturer):
 
 
 @pytest.fixture
-def agent(conf):
+def agent(conf, tmp_path):
     conf.set_override('check_host', False, group='agent')
+    conf.set_override('state_path', str(tmp_path))
     quiescer = RecordingQuiescer(conf)
     capturer = CountingCapturer(conf, None)
-    return manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
-                                capturers=[capturer])
+    agent = manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
+                                 capturers=[capturer])
+    agent.start()
+    return agent
 
 
 def test_shared_start_waits_for_t_then_captures_and_thaws(agent):
@@ -117,3 +120,22 @@ def test_a_message_past_its_deadline_freezes_nothing(agent):
     for member in report['members']:
         assert member['status'] == 'error'
         assert 'after its deadline; nothing was frozen' in member['error']
+
+
+def test_a_killed_agent_thaws_what_it_froze_when_it_starts_again(conf,
+                                                                 tmp_path):
+    conf.set_override('check_host', False, group='agent')
+    conf.set_override('state_path', str(tmp_path))
+    quiescer = RecordingQuiescer(conf)
+    first = manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
+                                 capturers=[CountingCapturer(conf, None)])
+    first.start()
+    first.freeze(None, 'gs7', MEMBERS, None, None, True, 60000)
+    first.deadman.disarm('gs7')  # The process dies: its timer with it.
+    assert quiescer.frozen == {'s1', 's2'}
+    second = manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
+                                  capturers=[CountingCapturer(conf, None)])
+    second.start()
+    assert quiescer.frozen == set()
+    # And the journal is clean: a third start thaws nothing.
+    assert second.deadman.recover() == 0
