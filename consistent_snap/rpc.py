@@ -4,6 +4,7 @@ Transport, clients, servers, notifier, and the context on the wire.
 """
 
 import oslo_messaging as messaging
+from oslo_messaging.rpc import dispatcher
 
 from consistent_snap import context as cs_context
 from consistent_snap import exception
@@ -64,5 +65,8 @@ def get_client(target, version_cap=None, timeout=None):
 
 
 def get_server(target, endpoints):
-    return messaging.get_rpc_server(_TRANSPORT, target, endpoints,
-                                    serializer=ContextSerializer())
+    # Only methods marked @messaging.expose answer: start(), sweep() and
+    # the like are not for the wire.
+    return messaging.get_rpc_server(
+        _TRANSPORT, target, endpoints, serializer=ContextSerializer(),
+        access_policy=dispatcher.ExplicitRPCAccessPolicy)

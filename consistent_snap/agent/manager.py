@@ -99,9 +99,11 @@ class AgentManager:
                 snap.replies[phase] = work()
             return snap.replies[phase]
 
+    @messaging.expose
     def ping(self, context):
         return {'host': self.host, 'time': time.time()}
 
+    @messaging.expose
     @messaging.expected_exceptions(exception.MembersNotOnHost)
     def prepare(self, context, snapshot_id, members):
         snap = self._snapshot(snapshot_id, members)
@@ -120,6 +122,7 @@ class AgentManager:
             raise exception.MembersNotOnHost(
                 servers=', '.join(elsewhere), host=self.host)
 
+    @messaging.expose
     def capture(self, context, snapshot_id, members, fence_at, deadline,
                 quiesce, max_freeze_ms):
         received_at = time.time()
@@ -133,6 +136,7 @@ class AgentManager:
             return snap.report(self.host)
         return self._once(snap, 'capture', run)
 
+    @messaging.expose
     def freeze(self, context, snapshot_id, members, fence_at, deadline,
                quiesce, max_freeze_ms):
         received_at = time.time()
@@ -144,6 +148,7 @@ class AgentManager:
             return snap.report(self.host)
         return self._once(snap, 'freeze', run)
 
+    @messaging.expose
     def commit(self, context, snapshot_id):
         snap = self._snapshot(snapshot_id)
 
@@ -153,6 +158,7 @@ class AgentManager:
             return snap.report(self.host)
         return self._once(snap, 'commit', run)
 
+    @messaging.expose
     def finalize(self, context, snapshot_id, deadline):
         snap = self._snapshot(snapshot_id)
 
@@ -170,6 +176,7 @@ class AgentManager:
             return snap.report(self.host)
         return self._once(snap, 'finalize', run)
 
+    @messaging.expose
     def abort(self, context, snapshot_id):
         with self._lock:
             snap = self._snapshots.get(snapshot_id)

@@ -86,9 +86,11 @@ class CoordinatorManager:
         snapshot.GroupSnapshotRun(self.conf, self.agents, self.notifier,
                                   context, snapshot_id).run()
 
+    @messaging.expose
     def ping(self, context):
         return {'host': self.host, 'time': time.time()}
 
+    @messaging.expose
     def create_group_snapshot(self, context, snapshot_id):
         lock = self.coordination.try_lock(lock_name(snapshot_id))
         if lock is None:
@@ -99,6 +101,7 @@ class CoordinatorManager:
         finally:
             lock.release()
 
+    @messaging.expose
     def delete_group_snapshot(self, context, snapshot_id):
         lock = self.coordination.try_lock(lock_name(snapshot_id))
         if lock is None:

@@ -70,3 +70,11 @@ def test_the_coordinator_answers(transport, daemons):
     coordinator = coordinator_rpcapi.CoordinatorAPI(timeout=30)
     assert coordinator.ping(context.RequestContext())['host'] == (
         'coordinator-1')
+
+
+def test_an_agent_answers_only_its_rpc_methods(transport, daemons):
+    agents = agent_rpcapi.AgentAPI(timeout=10)
+    client = agents.client.prepare(server='compute-1')
+    with pytest.raises(Exception) as e:
+        client.call(context.RequestContext(), 'start')
+    assert 'NoSuchMethod' in type(e.value).__name__ + str(e.value)

@@ -16,3 +16,16 @@ def test_client_and_server_speak_the_same_rpc_version(client, server):
     assert server.target.version == server.RPC_API_VERSION
     # The history in the docstring ends with the current version.
     assert ('%s - ' % client.RPC_API_VERSION) in client.__doc__
+
+
+@pytest.mark.parametrize('server, methods', [
+    (agent_manager.AgentManager,
+     {'ping', 'prepare', 'capture', 'freeze', 'commit', 'finalize',
+      'abort'}),
+    (coordinator_manager.CoordinatorManager,
+     {'ping', 'create_group_snapshot', 'delete_group_snapshot'}),
+])
+def test_only_the_rpc_api_is_exposed(server, methods):
+    exposed = {name for name in dir(server)
+               if getattr(getattr(server, name), 'exposed', False)}
+    assert exposed == methods
