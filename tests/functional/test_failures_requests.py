@@ -146,3 +146,36 @@ def test_other_projects_readers_and_strangers(api_as, groups, spread_servers,
     url = 'http://127.0.0.1:%d%s' % (test_cloud.API_PORT, path)
     assert requests.get(url).status_code == 401
     assert demo('DELETE', path).status_code == 202
+
+
+@pytest.fixture
+def stopped_and_paused(demo, run_id):
+    image_id = demo.image.find_image('tiny', ignore_missing=False).id
+    flavor_id = demo.compute.find_flavor('m1.tiny').id
+    servers = [demo.compute.create_server(
+        name='cs-%s-%s' % (state, run_id), networks='none',
+        image_id=image_id, flavor_id=flavor_id)
+        for state in ('shutoff', 'paused')]
+    servers = [demo.compute.wait_for_server(s, wait=120) for s in servers]
+    demo.compute.stop_server(servers[0])
+    demo.compute.pause_server(servers[1])
+    servers = [demo.compute.wait_for_server(s, status=status, wait=120)
+               for s, status in zip(servers, ('SHUTOFF', 'PAUSED'))]
+    yield servers
+    for server in servers:
+        demo.compute.delete_server(server)
+    for server in servers:
+        demo.compute.wait_for_delete(server, wait=120)
+
+
+def test_shutoff_and_paused_servers_are_captured_and_reported(
+        demo_api, stopped_and_paused):
+    response = _snapshot(demo_api, servers=[s.id for s in stopped_and_paused],
+                         consistent=True, mode='barrier')
+    assert response.status_code == 202, response.text
+    snap = _wait(demo_api, response.json()['group_snapshot']['id'])
+    assert snap['status'] == 'available', snap['error']
+    assert sorted(m['server_status'] for m in snap['members']) == [
+        'PAUSED', 'SHUTOFF']
+    assert all(len(m['artifacts']) == 1 for m in snap['members'])
+    demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap['id']))
