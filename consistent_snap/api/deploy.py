@@ -25,6 +25,11 @@ class FaultWrapper:
     @webob.dec.wsgify
     def __call__(self, req):
         try:
+            req.path_info
+        except UnicodeDecodeError:
+            return util.error_response(req, 400, 'Bad Request',
+                                       'The URL is not valid UTF-8.')
+        try:
             return req.get_response(self.application)
         except exception.ConsistentSnapException as e:
             if e.code >= 500:

@@ -11,6 +11,7 @@ from consistent_snap.api import util
 ROUTE_DECLARATIONS = {
     '/': {'GET': root.versions},
     '/v1': {'GET': root.version_v1},
+    '/v1/openapi.yaml': {'GET': root.openapi},
     '/v1/app-groups': {
         'GET': app_groups.list_app_groups,
         'POST': app_groups.create_app_group,
@@ -33,8 +34,9 @@ ROUTE_DECLARATIONS = {
     },
 }
 
-# Readable without a token, as every OpenStack service's version document.
-PUBLIC_PATHS = ('/', '/v1')
+# Readable without a token, as every OpenStack service's version document;
+# so is the API's own description.
+PUBLIC_PATHS = ('/', '/v1', '/v1/openapi.yaml')
 
 
 class Router:

@@ -36,14 +36,31 @@ def validate(data, schema, prefix=()):
             reason='%s: %s' % (_field(error, prefix), error.message))
 
 
+def _check_text(data):
+    """Refuse what no database stores: a lone UTF-16 surrogate.
+
+    JSON lets a string escape half of a surrogate pair (\\ud800); Python
+    decodes it, and the database driver fails to encode it later.
+    """
+    try:
+        jsonutils.dumps(data, ensure_ascii=False).encode('utf-8')
+    except UnicodeEncodeError as e:
+        raise exception.InvalidBody(
+            reason='a string holds %r, half of a UTF-16 surrogate pair: '
+                   'send valid Unicode' % e.object[e.start:e.end])
+
+
 def extract_json(req, schema):
     if req.content_type != 'application/json':
         raise exception.InvalidBody(
             reason="send JSON with 'Content-Type: application/json'")
     try:
         data = jsonutils.loads(req.body)
+        _check_text(data)
     except ValueError as e:
         raise exception.InvalidBody(reason='malformed JSON: %s' % e)
+    except RecursionError:
+        raise exception.InvalidBody(reason='the JSON is nested too deeply')
     validate(data, schema)
     return data
 
@@ -78,8 +95,16 @@ def url(req, *parts):
     return '/'.join((req.application_url.rstrip('/'),) + parts)
 
 
+def _query(req):
+    try:
+        return req.GET
+    except UnicodeDecodeError:
+        raise exception.Invalid(reason='the query string is not UTF-8 once '
+                                       'percent-decoded')
+
+
 def bool_param(req, name):
-    value = req.GET.get(name, 'false').lower()
+    value = _query(req).get(name, 'false').lower()
     if value not in ('true', 'false', '1', '0', 'yes', 'no'):
         raise exception.Invalid(reason="query parameter '%s' must be true "
                                        "or false, not '%s'" % (name, value))
@@ -87,7 +112,7 @@ def bool_param(req, name):
 
 
 def int_param(req, name, default, maximum):
-    value = req.GET.get(name)
+    value = _query(req).get(name)
     if value is None:
         return default
     try:

@@ -104,12 +104,13 @@ def app_group_update(context, group_id, values):
     row = _app_group_query(context, context.session, group_id).first()
     if row is None:
         raise exception.AppGroupNotFound(id=group_id)
+    project_id = row.project_id  # Unreadable once a flush has failed.
     row.update(values)
     try:
         context.session.flush()
     except db_exc.DBDuplicateEntry:
         raise exception.AppGroupNameExists(name=values['name'],
-                                           project_id=row.project_id)
+                                           project_id=project_id)
     return _to_dict(row)
 
 

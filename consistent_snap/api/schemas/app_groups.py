@@ -1,6 +1,12 @@
 """Request bodies of /v1/app-groups."""
 
 MODES = ['barrier', 'shared_start', 'priority']
+# No surrounding white space, no NUL, one line. Spelt out so that
+# Python's re and the ECMA regexes of clients and fuzzers agree: they
+# differ on \s, on what "." matches, and on "$" before a final newline.
+NAME_PATTERN = (r'^[^\s\x00\x1c-\x1f\x85\ufeff]'
+                r'(?:[^\x00\n\r\u2028\u2029]*[^\s\x00\x1c-\x1f\x85\ufeff])?'
+                r'(?![\s\S])')
 
 
 def _body(source_types, **rules):
@@ -8,7 +14,7 @@ def _body(source_types, **rules):
         'type': 'object',
         'properties': {
             'name': {'type': 'string', 'minLength': 1, 'maxLength': 255,
-                     'pattern': r'^\S(.*\S)?$'},
+                     'pattern': NAME_PATTERN},
             'description': {'type': 'string', 'maxLength': 1024},
             'source_type': {'type': 'string', 'enum': source_types},
             'source': {'type': 'object'},
