@@ -2,14 +2,17 @@
 
 from openstack import exceptions
 from openstack import proxy
+from openstack import resource
 from openstack import utils
 
 from consistent_snap.sdk.v1 import app_group as _app_group
+from consistent_snap.sdk.v1 import group_snapshot as _group_snapshot
 
 
 class Proxy(proxy.Proxy):
 
-    _resource_registry = {'app_group': _app_group.AppGroup}
+    _resource_registry = {'app_group': _app_group.AppGroup,
+                          'group_snapshot': _group_snapshot.GroupSnapshot}
 
     def _app_group_ref(self, group):
         """An AppGroup for an id, with nothing dirty to send in a body."""
@@ -51,3 +54,47 @@ class Proxy(proxy.Proxy):
         response = self.get(path)
         exceptions.raise_from_response(response)
         return response.json()
+
+    def group_snapshots(self, **query):
+        """Group snapshots, newest first, without their members.
+
+        query: app_group (name or ID), all_projects, limit, marker.
+        """
+        return self._list(_group_snapshot.GroupSnapshot, **query)
+
+    def get_group_snapshot(self, snapshot):
+        return self._get(_group_snapshot.GroupSnapshot, snapshot)
+
+    def find_group_snapshot(self, name_or_id, ignore_missing=True):
+        return self._find(_group_snapshot.GroupSnapshot, name_or_id,
+                          ignore_missing=ignore_missing)
+
+    def create_group_snapshot(self, **attrs):
+        """Request a group snapshot; it is taken after this returns.
+
+        attrs: app_group (name or ID) or servers (IDs); consistent, mode,
+        quiesce, include_volumes, skip_unhealthy, name, description.
+        """
+        return self._create(_group_snapshot.GroupSnapshot, **attrs)
+
+    def delete_group_snapshot(self, snapshot, ignore_missing=True):
+        """Start deleting a group snapshot's images and volume snapshots.
+
+        It goes to deleting, then deleted: see wait_for_group_snapshot.
+        """
+        return self._delete(_group_snapshot.GroupSnapshot, snapshot,
+                            ignore_missing=ignore_missing)
+
+    def wait_for_group_snapshot(self, snapshot, status='available',
+                                failures=None, interval=2, wait=None,
+                                callback=None):
+        """Wait until the snapshot is in status; it is refreshed in place.
+
+        failures defaults to error and aborted. callback(progress) gets the
+        percent of members captured at each poll.
+        """
+        if failures is None:
+            failures = list(_group_snapshot.FAILURES)
+        snapshot = self._get_resource(_group_snapshot.GroupSnapshot, snapshot)
+        return resource.wait_for_status(self, snapshot, status, failures,
+                                        interval, wait, callback=callback)

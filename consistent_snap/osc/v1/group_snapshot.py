@@ -1,0 +1,332 @@
+"""`openstack appgroup snapshot ...`: group snapshots of applications."""
+
+import argparse
+import datetime
+import logging
+
+from cliff import columns
+from openstack import exceptions as sdk_exceptions
+from osc_lib.cli import format_columns
+from osc_lib.command import command
+from osc_lib import exceptions
+from osc_lib import utils
+
+from consistent_snap.osc.v1 import app_group
+
+LOG = logging.getLogger(__name__)
+
+SHOW_COLUMNS = ('id', 'name', 'description', 'app_group_id', 'project_id',
+                'status', 'mode', 'consistent', 'quiesce', 'include_volumes',
+                'servers', 'fence_at', 'skew_ms', 'uncertainty_ms',
+                'max_freeze_ms', 'consistency', 'requested_by', 'error',
+                'created_at', 'updated_at', 'member_count', 'members')
+# List heading -> attribute: several headings are not the attribute name.
+LIST_COLUMNS = (('ID', 'id'), ('Name', 'name'),
+                ('App Group', 'app_group_id'), ('Status', 'status'),
+                ('Mode', 'mode'), ('Consistent', 'consistent'),
+                ('Skew ms', 'skew_ms'), ('Max freeze ms', 'max_freeze_ms'),
+                ('Members', 'member_count'), ('Created At', 'created_at'))
+LIST_LONG_COLUMNS = (('Consistency', 'consistency'),
+                     ('Uncertainty ms', 'uncertainty_ms'),
+                     ('Fence At', 'fence_at'), ('Error', 'error'))
+# What --wait counts in each phase, and how a member shows it is done.
+PHASE_COUNTS = {
+    'fencing': ('frozen', lambda m: m.get('frozen_at')),
+    'capturing': ('captured', lambda m: m.get('captured_at')),
+    'finalizing': ('available', lambda m: m.get('status') == 'available'),
+}
+
+
+def _parse_instant(value):
+    # The API writes '...Z'; fromisoformat() takes it from Python 3.11 only.
+    return datetime.datetime.fromisoformat(value.replace('Z', '+00:00'))
+
+
+def freeze_ms(member):
+    """How long a member was frozen (thawed_at - frozen_at), or None."""
+    if not member.get('frozen_at') or not member.get('thawed_at'):
+        return None
+    delta = (_parse_instant(member['thawed_at']) -
+             _parse_instant(member['frozen_at']))
+    return round(delta.total_seconds() * 1000.0, 3)
+
+
+def member_line(member):
+    """One member, on one line, for people."""
+    fields = [
+        ('host', member.get('host') or member.get('host_id')),
+        ('status', member.get('status')),
+        ('consistency', member.get('consistency')),
+        ('captured_at', member.get('captured_at')),
+        ('fixed_at', member.get('fixed_at')),
+        ('freeze_ms', freeze_ms(member)),
+        ('artifacts', ', '.join(a['id'] for a in
+                                member.get('artifacts') or ())),
+    ]
+    if member.get('error'):
+        fields.append(('error', member['error']))
+    return '%s: %s' % (member.get('server_name') or member['server_id'],
+                       utils.format_dict(dict(fields)))
+
+
+class MembersColumn(columns.FormattableColumn):
+    """Members: a line each for people, the API's objects for -f json."""
+
+    def human_readable(self):
+        return '\n'.join(member_line(m) for m in self._value or ())
+
+    def machine_readable(self):
+        return list(self._value or ())
+
+
+def progress_line(snapshot):
+    """Where a snapshot is, e.g. 'capturing: 2/3 members captured'."""
+    members = snapshot.members or ()
+    counted = PHASE_COUNTS.get(snapshot.status)
+    if counted is None or not members:
+        return snapshot.status
+    word, is_done = counted
+    done = sum(1 for m in members if is_done(m))
+    return '%s: %d/%d members %s' % (snapshot.status, done, len(members),
+                                     word)
+
+
+class _Progress:
+    """A live line on stderr.
+
+    Rewritten in place on a terminal; elsewhere a new line at each change,
+    so that logs stay readable.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = None
+        self.tty = stream.isatty() if hasattr(stream, 'isatty') else False
+
+    def show(self, line):
+        if line == self.last:
+            return
+        if self.tty:
+            self.stream.write('\r%s\x1b[K' % line)
+        else:
+            self.stream.write(line + '\n')
+        self.stream.flush()
+        self.last = line
+
+    def done(self):
+        if self.tty and self.last is not None:
+            self.stream.write('\n')
+            self.stream.flush()
+
+
+def _wait(client, snapshot, status, stream):
+    """Wait for status with a progress line; CommandError on failure."""
+    progress = _Progress(stream)
+    try:
+        # wait_for_group_snapshot refreshes snapshot itself, in place.
+        client.wait_for_group_snapshot(
+            snapshot, status=status, interval=1,
+            callback=lambda _percent: progress.show(progress_line(snapshot)))
+        progress.show(progress_line(snapshot))
+    except sdk_exceptions.ResourceFailure:
+        progress.show(progress_line(snapshot))
+        raise exceptions.CommandError(
+            'Group snapshot %s ended in %s: %s' % (
+                snapshot.id, snapshot.status,
+                snapshot.error or 'no error recorded'))
+    finally:
+        progress.done()
+    return snapshot
+
+
+def _show(snapshot):
+    return SHOW_COLUMNS, utils.get_item_properties(
+        snapshot, SHOW_COLUMNS,
+        formatters={'servers': format_columns.ListColumn,
+                    'members': MembersColumn})
+
+
+def _find(client, name_or_id):
+    return client.find_group_snapshot(name_or_id, ignore_missing=False)
+
+
+def target_from_args(parsed_args):
+    """{'app_group': ...} or {'servers': [...]}: exactly one is given."""
+    if bool(parsed_args.app_group) == bool(parsed_args.servers):
+        raise exceptions.CommandError(
+            'Give either an app group or --server (repeat option for more '
+            'servers), not both.' if parsed_args.app_group else
+            'Give an app group or at least one --server.')
+    if parsed_args.app_group:
+        # Name or ID alike: the API resolves names in the project.
+        return {'app_group': parsed_args.app_group}
+    return {'servers': parsed_args.servers}
+
+
+def settings_from_args(parsed_args):
+    """The API attributes of the given options, and only those.
+
+    The API takes the others from the app group's preset.
+    """
+    settings = {'mode': parsed_args.mode,
+                'quiesce': parsed_args.quiesce,
+                'consistent': parsed_args.consistent,
+                'include_volumes': parsed_args.include_volumes,
+                'skip_unhealthy': parsed_args.skip_unhealthy,
+                'name': parsed_args.name,
+                'description': parsed_args.description}
+    return {key: value for key, value in settings.items()
+            if value is not None}
+
+
+class CreateGroupSnapshot(command.ShowOne):
+    """Snapshot an app group's servers, or given servers, at one instant."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            'app_group', metavar='<app-group>', nargs='?',
+            help='App group to snapshot (name or ID); its settings apply '
+                 'unless overridden below')
+        parser.add_argument(
+            '--server', metavar='<server>', dest='servers', action='append',
+            help='Snapshot this server (name or ID) instead of an app '
+                 'group (repeat option for more)')
+        parser.add_argument(
+            '--mode', metavar='{%s}' % ','.join(app_group.MODES),
+            type=app_group._mode,
+            help='barrier (freeze all, then snapshot all), shared-start '
+                 '(snapshot all at one instant) or priority')
+        parser.add_argument(
+            '--quiesce', action=argparse.BooleanOptionalAction, default=None,
+            help='Freeze guest file systems through qemu-guest-agent '
+                 '(--no-quiesce: do not)')
+        parser.add_argument(
+            '--consistent', action=argparse.BooleanOptionalAction,
+            default=None,
+            help='Fence the servers to one point in time, or fail '
+                 '(--no-consistent: each server as soon as it can; the '
+                 'default with --server)')
+        parser.add_argument(
+            '--include-volumes', action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Snapshot the servers' attached volumes too "
+                 '(--no-include-volumes: images only)')
+        parser.add_argument(
+            '--skip-unhealthy', action='store_true', default=None,
+            help='Snapshot the other servers when some are in ERROR, '
+                 'rather than refuse')
+        parser.add_argument('--name', metavar='<name>',
+                            help='Group snapshot name')
+        parser.add_argument('--description', metavar='<description>',
+                            help='Group snapshot description')
+        parser.add_argument(
+            '--wait', action='store_true',
+            help='Wait until the snapshot is available, showing progress '
+                 'on stderr; fail if it ends in error')
+        return parser
+
+    @app_group._api_errors
+    def take_action(self, parsed_args):
+        target = target_from_args(parsed_args)
+        if 'servers' in target:
+            compute = self.app.client_manager.sdk_connection.compute
+            target['servers'] = app_group._server_ids(compute,
+                                                      target['servers'])
+        client = self.app.client_manager.consistent_snap
+        snapshot = client.create_group_snapshot(
+            **target, **settings_from_args(parsed_args))
+        if parsed_args.wait:
+            snapshot = _wait(client, snapshot, 'available', self.app.stderr)
+        return _show(snapshot)
+
+
+class ListGroupSnapshot(command.Lister):
+    """List group snapshots, newest first."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--app-group', metavar='<app-group>',
+                            help='Only snapshots of this app group (name '
+                                 'or ID)')
+        parser.add_argument('--all-projects', action='store_true',
+                            help='Snapshots of every project (admin only)')
+        parser.add_argument('--long', action='store_true',
+                            help='List additional fields in output')
+        return parser
+
+    @app_group._api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        listed = LIST_COLUMNS
+        query = {}
+        if parsed_args.app_group:
+            query['app_group'] = parsed_args.app_group
+        if parsed_args.all_projects:
+            query['all_projects'] = True
+            listed += (('Project ID', 'project_id'),)
+        if parsed_args.long:
+            listed += LIST_LONG_COLUMNS
+        headings = tuple(heading for heading, _ in listed)
+        attributes = tuple(attribute for _, attribute in listed)
+        # A list, not a generator: errors must surface inside take_action.
+        rows = [utils.get_item_properties(s, attributes)
+                for s in client.group_snapshots(**query)]
+        return headings, rows
+
+
+class ShowGroupSnapshot(command.ShowOne):
+    """Show a group snapshot and its members."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('snapshot', metavar='<snapshot>',
+                            help='Group snapshot to show (name or ID)')
+        return parser
+
+    @app_group._api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        return _show(_find(client, parsed_args.snapshot))
+
+
+class DeleteGroupSnapshot(command.Command):
+    """Delete group snapshot(s): their images and volume snapshots."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('snapshots', metavar='<snapshot>', nargs='+',
+                            help='Group snapshot(s) to delete (name or ID)')
+        parser.add_argument(
+            '--wait', action='store_true',
+            help='Wait until every image and volume snapshot is deleted')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        failed = []
+        deleting = []
+        for ref in parsed_args.snapshots:
+            # One failure must not stop the others from being deleted.
+            try:
+                snapshot = _find(client, ref)
+                client.delete_group_snapshot(snapshot, ignore_missing=False)
+                deleting.append((ref, snapshot))
+            except sdk_exceptions.SDKException as e:
+                LOG.error("Failed to delete group snapshot '%s': %s", ref,
+                          app_group._error_message(e))
+                failed.append(ref)
+        if parsed_args.wait:
+            for ref, snapshot in deleting:
+                try:
+                    _wait(client, snapshot, 'deleted', self.app.stderr)
+                except (exceptions.CommandError,
+                        sdk_exceptions.SDKException) as e:
+                    LOG.error("Failed to delete group snapshot '%s': %s",
+                              ref, e)
+                    failed.append(ref)
+        if failed:
+            raise exceptions.CommandError(
+                '%d of %d group snapshots failed to delete: %s' %
+                (len(failed), len(parsed_args.snapshots),
+                 ', '.join(failed)))
