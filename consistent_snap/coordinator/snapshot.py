@@ -129,7 +129,10 @@ class GroupSnapshotRun:
 
     def run(self):
         try:
-            self._move(states.FENCING, expected=(states.PENDING,))
+            snap = db_api.group_snapshot_get(self.context, self.id)
+            first = states.FENCING if snap['consistent'] else (
+                states.CAPTURING)
+            self._move(first, expected=(states.PENDING,))
         except exception.InvalidState:
             LOG.info('Group snapshot %s is already being driven', self.id)
             return
