@@ -2,7 +2,8 @@
 # Quickstart on a fresh machine: installs consistent-snap and a real small
 # OpenStack (tests/cloud), starts consistent-snap on its embedded defaults
 # (SQLite, local processes), then, as the tenant "demo", deploys a 3-server
-# Heat app spread over 3 compute hosts and protects it as an app group.
+# Heat app spread over 3 compute hosts, protects it as an app group, and
+# takes one consistent group snapshot of it (barrier mode) through the CLI.
 # Idempotent: run it again and it reuses what is there.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/cloud/lib.sh"
@@ -26,3 +27,7 @@ echo "As the tenant: each member's Host ID tells the hosts apart"
 demo appgroup member list demo-app
 echo "As the operator (admin sees another project's group by its ID): the compute host of each member"
 admin appgroup member list "$(openstack --os-cloud minicloud-demo appgroup show demo-app -f value -c id)"
+
+echo "One consistent snapshot of the whole app: barrier mode, every member frozen at one instant"
+SNAP=$(demo appgroup snapshot create demo-app --mode barrier --wait -f value -c id)
+admin appgroup snapshot show "$SNAP"
