@@ -17,6 +17,7 @@ from consistent_snap import clients
 from consistent_snap import drivers
 from consistent_snap import exception
 from consistent_snap.quiescers import base as quiescer_base
+from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 # Long enough to answer any redelivery with the first answer.
@@ -35,6 +36,8 @@ class _HostSnapshot:
         self.lock = threading.Lock()
         self.replies = {}
         self.captures = {}
+        self.capturers = None
+        self.trust_id = None
         self.frozen = []
         self.members = {m['server_id']: dict(m, status='pending',
                                              artifacts=[])
@@ -54,7 +57,7 @@ class AgentManager:
         self.host = host
         self.quiescer = quiescer or drivers.load(
             'consistent_snap.quiescers', conf.agent.quiescer, conf)
-        self._capturers = capturers
+        self._injected_capturers = capturers
         self._snapshots = {}
         self._lock = threading.Lock()
         journal = os.path.join(conf.state_path,
@@ -66,15 +69,20 @@ class AgentManager:
         os.makedirs(self.conf.state_path, exist_ok=True)
         self.deadman.recover()
 
-    @property
-    def capturers(self):
-        # Loaded on first use: the connection is made after the fork.
-        if self._capturers is None:
-            conn = clients.service_connection(self.conf)
-            self._capturers = [
-                drivers.load('consistent_snap.capturers', name, self.conf,
-                             conn) for name in self.conf.agent.capturers]
-        return self._capturers
+    def _capturers(self, snap):
+        """The snapshot's capturers: as its requester, through the trust."""
+        if snap.capturers is None:
+            if self._injected_capturers is not None:
+                snap.capturers = self._injected_capturers
+            else:
+                conn = (trusts.connection(self.conf, snap.trust_id)
+                        if snap.trust_id else
+                        clients.service_connection(self.conf))
+                snap.capturers = [
+                    drivers.load('consistent_snap.capturers', name,
+                                 self.conf, conn)
+                    for name in self.conf.agent.capturers]
+        return snap.capturers
 
     def _snapshot(self, snapshot_id, members=None):
         with self._lock:
@@ -124,9 +132,10 @@ class AgentManager:
 
     @messaging.expose
     def capture(self, context, snapshot_id, members, fence_at, deadline,
-                quiesce, max_freeze_ms):
+                quiesce, max_freeze_ms, trust_id=None):
         received_at = time.time()
         snap = self._snapshot(snapshot_id, members)
+        snap.trust_id = trust_id
 
         def run():
             self._freeze_at(snap, fence_at, deadline, quiesce,
@@ -138,9 +147,10 @@ class AgentManager:
 
     @messaging.expose
     def freeze(self, context, snapshot_id, members, fence_at, deadline,
-               quiesce, max_freeze_ms):
+               quiesce, max_freeze_ms, trust_id=None):
         received_at = time.time()
         snap = self._snapshot(snapshot_id, members)
+        snap.trust_id = trust_id
 
         def run():
             self._freeze_at(snap, fence_at, deadline, quiesce,
@@ -255,7 +265,7 @@ class AgentManager:
         }
         captures = []
         snap.captures[member['server_id']] = captures
-        for capturer in self.capturers:
+        for capturer in self._capturers(snap):
             captures.append((capturer, capturer.capture(member, labels)))
         member['artifacts'] = [a for _, c in captures for a in c.artifacts]
         member['captured_at'] = min(c.called_at for _, c in captures)

@@ -41,25 +41,28 @@ class AgentAPI:
                           snapshot_id=snapshot_id, members=members)
 
     def capture(self, context, host, snapshot_id, members, fence_at,
-                deadline, quiesce, max_freeze_ms, timeout, priority=False):
+                deadline, quiesce, max_freeze_ms, timeout, priority=False,
+                trust_id=None):
         """Freeze at fence_at (agent clock; None: now), capture, thaw.
 
         Returns once every member's point in time is fixed. A message that
-        arrives after ``deadline`` (agent clock) freezes nothing.
+        arrives after ``deadline`` (agent clock) freezes nothing. With a
+        trust, artifacts are made as the user who asked, in their project.
         """
         return self._call(context, host, 'capture', timeout=timeout,
                           priority=priority, snapshot_id=snapshot_id,
                           members=members, fence_at=fence_at,
                           deadline=deadline, quiesce=quiesce,
-                          max_freeze_ms=max_freeze_ms)
+                          max_freeze_ms=max_freeze_ms, trust_id=trust_id)
 
     def freeze(self, context, host, snapshot_id, members, fence_at,
-               deadline, quiesce, max_freeze_ms, timeout):
+               deadline, quiesce, max_freeze_ms, timeout, trust_id=None):
         """Barrier phase 2: freeze every member at fence_at, then answer."""
         return self._call(context, host, 'freeze', timeout=timeout,
                           snapshot_id=snapshot_id, members=members,
                           fence_at=fence_at, deadline=deadline,
-                          quiesce=quiesce, max_freeze_ms=max_freeze_ms)
+                          quiesce=quiesce, max_freeze_ms=max_freeze_ms,
+                          trust_id=trust_id)
 
     def commit(self, context, host, snapshot_id, timeout):
         """Barrier phase 3: capture the frozen members, then thaw."""

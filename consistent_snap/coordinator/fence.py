@@ -74,7 +74,7 @@ class Fence:
     """
 
     def __init__(self, conf, agents, context, snapshot_id, by_host, quiesce,
-                 on_phase=None, on_report=None):
+                 on_phase=None, on_report=None, trust_id=None):
         self.conf = conf
         self.agents = agents
         self.context = context
@@ -82,6 +82,7 @@ class Fence:
         self.by_host = by_host
         self.hosts = sorted(by_host)
         self.quiesce = quiesce
+        self.trust_id = trust_id
         self.offsets = {}
         self.fence_at = None
         self._on_phase = on_phase or (lambda status, **values: None)
@@ -177,7 +178,7 @@ class Fence:
                 self.context, host, self.id, self.by_host[host],
                 self._local(host, fence_at), self._local(host, deadline),
                 self.quiesce, self._max_freeze_ms(), timeout=timeout,
-                priority=priority)
+                priority=priority, trust_id=self.trust_id)
         return self._fanout(capture)
 
     def _barrier(self, fence_at):
@@ -187,7 +188,8 @@ class Fence:
             return self.agents.freeze(
                 self.context, host, self.id, self.by_host[host],
                 self._local(host, fence_at), self._local(host, deadline),
-                self.quiesce, self._max_freeze_ms(), timeout=timeout)
+                self.quiesce, self._max_freeze_ms(), timeout=timeout,
+                trust_id=self.trust_id)
         frozen = self._fanout(freeze)
         self._report_all(frozen)
         # Only when every member on every host is frozen: commit.

@@ -125,7 +125,8 @@ class GroupSnapshotRun:
                 _payload(member, self.snapshot['include_volumes']))
         return fence.Fence(self.conf, self.agents, self.context, self.id,
                            dict(by_host), self.snapshot['quiesce'],
-                           on_phase=self._move, on_report=self._record)
+                           on_phase=self._move, on_report=self._record,
+                           trust_id=self.snapshot['trust_id'])
 
     def run(self):
         try:

@@ -58,6 +58,8 @@ class GroupSnapshot(Base):
     max_freeze_ms = sa.Column(sa.Float, nullable=True)
     consistency = sa.Column(sa.String(32), nullable=True)
     requested_by = sa.Column(sa.String(255), nullable=False)
+    # The requester's trust to the service user: artifacts are theirs.
+    trust_id = sa.Column(sa.String(64), nullable=True)
     error = sa.Column(sa.Text, nullable=True)
 
     members = orm.relationship('MemberSnapshot', lazy='selectin',

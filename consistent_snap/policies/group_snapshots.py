@@ -1,5 +1,3 @@
-from oslo_policy import policy
-
 from consistent_snap.policies import base
 
 PREFIX = 'consistent_snap:group_snapshot:%s'
@@ -13,28 +11,23 @@ URL = '/v1/group-snapshots'
 URL_ONE = URL + '/{group_snapshot_id}'
 
 
-def _rule(name, check, description, method, path):
-    return policy.DocumentedRuleDefault(
-        name=name, check_str=check, description=description,
-        operations=[{'method': method, 'path': path}],
-        scope_types=['project'])
-
-
 rules = [
-    _rule(CREATE, base.PROJECT_MEMBER_OR_ADMIN,
-          'Take a group snapshot of an app group or a list of servers.',
-          'POST', URL),
-    _rule(LIST, base.PROJECT_READER_OR_ADMIN,
-          "List the project's group snapshots.", 'GET', URL),
-    _rule(LIST_ALL_PROJECTS, base.ADMIN,
-          'List the group snapshots of every project (?all_projects=true).',
-          'GET', URL),
-    _rule(SHOW, base.PROJECT_READER_OR_ADMIN,
-          'Show a group snapshot with its members, skew and freeze window.',
-          'GET', URL_ONE),
-    _rule(DELETE, base.PROJECT_MEMBER_OR_ADMIN,
-          'Delete a group snapshot and the images and volume snapshots it '
-          'made.', 'DELETE', URL_ONE),
+    base.rule(CREATE, base.PROJECT_MEMBER_OR_ADMIN,
+              'Take a group snapshot of an app group or a list of servers.',
+              'POST', URL),
+    base.rule(LIST, base.PROJECT_READER_OR_ADMIN,
+              "List the project's group snapshots.", 'GET', URL),
+    base.rule(LIST_ALL_PROJECTS, base.ADMIN,
+              'List the group snapshots of every project '
+              '(?all_projects=true).',
+              'GET', URL),
+    base.rule(SHOW, base.PROJECT_READER_OR_ADMIN,
+              'Show a group snapshot with its members, skew and freeze '
+              'window.',
+              'GET', URL_ONE),
+    base.rule(DELETE, base.PROJECT_MEMBER_OR_ADMIN,
+              'Delete a group snapshot and the images and volume snapshots it '
+              'made.', 'DELETE', URL_ONE),
 ]
 
 

@@ -121,3 +121,44 @@ def api_as(test_cloud):
             cache[cloud] = Api(openstack.connect(cloud=cloud))
         return cache[cloud]
     return make
+
+
+SNAPSHOTS = '/v1/group-snapshots'
+FINAL = ('available', 'error', 'aborted', 'deleted')
+
+
+def wait_for_snapshot(api, snapshot_id, statuses=FINAL, timeout=150):
+    """Poll a group snapshot until its status is one of ``statuses``."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            snap = api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
+                'group_snapshot']
+            if snap['status'] in statuses:
+                return snap
+        except Exception:
+            snap = None  # The API may be reconnecting (broker restart).
+        assert time.monotonic() < deadline, snap
+        time.sleep(0.1)
+
+
+def images_of(admin, snapshot_id):
+    """The Glance images labelled with the group snapshot."""
+    return [i for i in admin.image.images()
+            if i.properties.get('consistent_snap_group_snapshot_id') ==
+            snapshot_id]
+
+
+@pytest.fixture
+def tagged_app_group(api_as, spread_servers, request):
+    """A demo app group over the three spread servers, by their tag."""
+    api = api_as('minicloud-demo')
+    response = api('POST', '/v1/app-groups', json={'app_group': {
+        'name': '%s-%s' % (request.node.name[:40], spread_servers['tag']),
+        'source_type': 'metadata',
+        'source': {'tags': [spread_servers['tag']]}}})
+    assert response.status_code == 201, response.text
+    group = response.json()['app_group']
+    yield group
+    api('DELETE', '/v1/app-groups/%s' % group['id'])

@@ -14,38 +14,12 @@ from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import context
 from consistent_snap import exception
 from consistent_snap import rpc
+from tests.functional.conftest import images_of
+from tests.functional.conftest import SNAPSHOTS
+from tests.functional.conftest import wait_for_snapshot
 
-SNAPSHOTS = '/v1/group-snapshots'
-
-
-def _wait_for(api, snapshot_id, statuses, timeout=150):
-    deadline = time.monotonic() + timeout
-    while True:
-        snap = api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
-            'group_snapshot']
-        if snap['status'] in statuses:
-            return snap
-        assert time.monotonic() < deadline, snap
-        time.sleep(0.1)
-
-
-def _images_of(admin, snapshot_id):
-    return [i for i in admin.image.images()
-            if i.properties.get('consistent_snap_group_snapshot_id') ==
-            snapshot_id]
-
-
-@pytest.fixture
-def app_group(api_as, spread_servers, run_id):
-    api = api_as('minicloud-demo')
-    response = api('POST', '/v1/app-groups', json={'app_group': {
-        'name': 'agents-%s-%d' % (run_id, time.monotonic_ns()),
-        'source_type': 'metadata',
-        'source': {'tags': [spread_servers['tag']]}}})
-    assert response.status_code == 201, response.text
-    group = response.json()['app_group']
-    yield group
-    api('DELETE', '/v1/app-groups/%s' % group['id'])
+# Every member is frozen once the barrier's commit has begun.
+COMMIT_BEGUN = ('capturing', 'finalizing', 'available', 'error')
 
 
 @pytest.fixture
@@ -88,40 +62,37 @@ def transport(test_cloud):
 
 
 def test_a_dead_agent_fails_prepare_naming_its_host(
-        test_cloud, transport, revive, api_as, app_group, admin):
+        test_cloud, transport, revive, api_as, tagged_app_group, admin):
     test_cloud.stop('agent-compute-2')
     api = api_as('minicloud-demo')
     response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': app_group['id'], 'mode': 'barrier'}})
-    snap = _wait_for(api, response.json()['group_snapshot']['id'],
-                     ('available', 'error'))
+        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+    snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'])
     assert snap['status'] == 'error'
     assert snap['error'] == (
         'Host compute-2 did not answer prepare within 10 s: is '
         'consistent-snap-agent running there? Nothing was frozen.')
     assert all(m['frozen_at'] is None for m in snap['members'])
-    assert _images_of(admin, snap['id']) == []
+    assert images_of(admin, snap['id']) == []
 
 
 def test_an_agent_killed_mid_freeze(test_cloud, transport, revive, api_as,
-                                    app_group, admin):
+                                    tagged_app_group, admin):
     api = api_as('minicloud-demo')
     response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': app_group['id'], 'mode': 'barrier'}})
+        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
     snapshot_id = response.json()['group_snapshot']['id']
-    # Every member is frozen once commit begins.
-    _wait_for(api, snapshot_id, ('capturing', 'finalizing', 'available',
-                                 'error'))
+    wait_for_snapshot(api, snapshot_id, COMMIT_BEGUN)
     pid = int((test_cloud.CS_DIR / 'run' /
                'agent-compute-2.pid').read_text())
     os.killpg(pid, signal.SIGKILL)
-    snap = _wait_for(api, snapshot_id, ('available', 'error'))
+    snap = wait_for_snapshot(api, snapshot_id, ('available', 'error'))
     assert snap['status'] == 'error'
     assert 'host compute-2' in snap['error'].lower()
     for member in snap['members']:
         if member['host_id'] and member['status'] == 'aborted':
             assert member['thawed_at'] is not None
-    assert _images_of(admin, snapshot_id) == []
+    assert images_of(admin, snapshot_id) == []
     # The killed agent, started again, thaws what it had frozen.
     test_cloud.stop('agent-compute-2')
     test_cloud.start_daemons()

@@ -6,7 +6,8 @@ Each refusal names what to fix and leaves no snapshot behind.
 import pytest
 import requests
 
-SNAPSHOTS = '/v1/group-snapshots'
+from tests.functional.conftest import SNAPSHOTS
+from tests.functional.conftest import wait_for_snapshot
 
 
 def _snapshot(api, **body):
@@ -82,23 +83,11 @@ def test_a_server_in_error_is_refused_by_name_unless_skipped(
     skipped = _snapshot(demo_api, servers=[healthy, server_in_error.id],
                         skip_unhealthy=True)
     assert skipped.status_code == 202, skipped.text
-    snap = _wait(demo_api, skipped.json()['group_snapshot']['id'])
+    snap = wait_for_snapshot(demo_api, skipped.json()['group_snapshot']['id'])
     assert snap['status'] == 'available', snap['error']
     statuses = {m['server_id']: m['status'] for m in snap['members']}
     assert statuses == {healthy: 'available', server_in_error.id: 'skipped'}
     demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap['id']))
-
-
-def _wait(api, snapshot_id, timeout=120):
-    import time
-    deadline = time.monotonic() + timeout
-    while True:
-        snap = api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
-            'group_snapshot']
-        if snap['status'] in ('available', 'error', 'aborted', 'deleted'):
-            return snap
-        assert time.monotonic() < deadline, snap
-        time.sleep(0.5)
 
 
 def test_a_second_snapshot_of_a_busy_group_is_409(demo_api, groups,
@@ -115,11 +104,11 @@ def test_a_second_snapshot_of_a_busy_group_is_409(demo_api, groups,
                 'progress (' % (run_id, first_id))
     assert message.startswith(expected)
     assert message.endswith('): wait for it to end, then try again.')
-    assert _wait(demo_api, first_id)['status'] == 'available'
+    assert wait_for_snapshot(demo_api, first_id)['status'] == 'available'
     third = _snapshot(demo_api, app_group=group['id'])
     assert third.status_code == 202
     for snap_id in (first_id, third.json()['group_snapshot']['id']):
-        _wait(demo_api, snap_id)
+        wait_for_snapshot(demo_api, snap_id)
         demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap_id))
 
 
@@ -130,7 +119,7 @@ def test_other_projects_readers_and_strangers(api_as, groups, spread_servers,
                    {'servers': [spread_servers['servers'][2].id]})
     snap_id = _snapshot(demo, app_group=group['id']).json()[
         'group_snapshot']['id']
-    _wait(demo, snap_id)
+    wait_for_snapshot(demo, snap_id)
     path = '%s/%s' % (SNAPSHOTS, snap_id)
     alt = api_as('cs-alt')
     assert alt('GET', path).status_code == 404
@@ -173,7 +162,7 @@ def test_shutoff_and_paused_servers_are_captured_and_reported(
     response = _snapshot(demo_api, servers=[s.id for s in stopped_and_paused],
                          consistent=True, mode='barrier')
     assert response.status_code == 202, response.text
-    snap = _wait(demo_api, response.json()['group_snapshot']['id'])
+    snap = wait_for_snapshot(demo_api, response.json()['group_snapshot']['id'])
     assert snap['status'] == 'available', snap['error']
     assert sorted(m['server_status'] for m in snap['members']) == [
         'PAUSED', 'SHUTOFF']

@@ -34,15 +34,28 @@ def test_bad_requests_name_the_problem_and_record_nothing(api_as, body,
 
 
 class _Collector:
+    """Keeps the coordinator's notifications, by snapshot id.
+
+    A durable pool queue may still hold older runs' notifications: only
+    the snapshot's own end counts.
+    """
+
     def __init__(self):
         self.events = []
-        self.done = threading.Event()
+        self.changed = threading.Condition()
 
     def info(self, ctxt, publisher_id, event_type, payload, metadata):
         if publisher_id.startswith('consistent-snap-coordinator'):
-            self.events.append((event_type, payload))
-            if event_type.endswith(('.end', '.error')):
-                self.done.set()
+            with self.changed:
+                self.events.append((event_type, payload['id']))
+                self.changed.notify_all()
+
+    def wait_for_end(self, snapshot_id, timeout):
+        def ended():
+            return any(i == snapshot_id and e.endswith(('.end', '.error'))
+                       for e, i in self.events)
+        with self.changed:
+            return self.changed.wait_for(ended, timeout)
 
 
 @pytest.fixture
@@ -75,9 +88,9 @@ def test_a_snapshot_notifies_start_and_end(api_as, spread_servers,
     assert response.status_code == 202, response.text
     snapshot = response.json()['group_snapshot']
     assert response.headers['Location'].endswith(snapshot['id'])
-    assert notifications.done.wait(120)
-    events = [(e, p['id']) for e, p in notifications.events
-              if p['id'] == snapshot['id']]
+    assert notifications.wait_for_end(snapshot['id'], 120)
+    events = [(e, i) for e, i in notifications.events
+              if i == snapshot['id']]
     assert events == [('group_snapshot.create.start', snapshot['id']),
                       ('group_snapshot.create.end', snapshot['id'])]
     shown = api('GET', '/v1/group-snapshots/%s' % snapshot['id']).json()[
@@ -86,3 +99,19 @@ def test_a_snapshot_notifies_start_and_end(api_as, spread_servers,
     assert (shown['status'], shown['consistent']) == ('available', False)
     assert api('DELETE', '/v1/group-snapshots/%s' %
                snapshot['id']).status_code == 202
+
+
+def test_images_belong_to_the_project_that_asked(api_as, demo,
+                                                 spread_servers):
+    from tests.functional.conftest import wait_for_snapshot
+    api = api_as('minicloud-demo')
+    response = _create(api, {'servers': [spread_servers['servers'][0].id]})
+    assert response.status_code == 202, response.text
+    snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'])
+    assert snap['status'] == 'available', snap['error']
+    [artifact] = snap['members'][0]['artifacts']
+    # Made through the requester's trust: the tenant owns and sees it.
+    image = demo.image.get_image(artifact['id'])
+    assert image.owner == demo.current_project_id
+    assert api('DELETE', '/v1/group-snapshots/%s' %
+               snap['id']).status_code == 202

@@ -18,6 +18,7 @@ from consistent_snap.policies import app_groups as app_group_rules
 from consistent_snap.policies import group_snapshots as rules
 from consistent_snap import policy
 from consistent_snap import states
+from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -151,6 +152,22 @@ def _check_members(conn, group, skip_unhealthy):
                                          servers=', '.join(broken))
 
 
+def _trust(req, context):
+    """Delegate the caller's member role, so artifacts are theirs.
+
+    Without Keystone (noauth) there is nobody to delegate: artifacts then
+    belong to the service user's project.
+    """
+    user_auth = req.environ.get('keystone.token_auth')
+    if user_auth is None:
+        return None
+    lifetime_s = (CONF.coordinator.prepare_timeout +
+                  CONF.coordinator.capture_timeout +
+                  CONF.coordinator.finalize_timeout +
+                  CONF.coordination.pending_grace + 600)
+    return trusts.create(CONF, user_auth, context, lifetime_s)
+
+
 @webob.dec.wsgify
 def create_group_snapshot(req):
     context = util.context(req)
@@ -159,7 +176,8 @@ def create_group_snapshot(req):
     values = _settings(context, body)
     values.update(name=body.get('name', ''),
                   description=body.get('description', ''),
-                  status=states.PENDING, requested_by=context.user_id)
+                  status=states.PENDING, requested_by=context.user_id,
+                  trust_id=_trust(req, context))
     snap = db_api.group_snapshot_create(context, values)
     # Recorded first, then cast: a lost cast leaves a visible pending row.
     _coordinator().create_group_snapshot(context, snap['id'])

@@ -61,6 +61,7 @@ def upgrade():
         sa.Column('max_freeze_ms', sa.Float, nullable=True),
         sa.Column('consistency', sa.String(32), nullable=True),
         sa.Column('requested_by', sa.String(255), nullable=False),
+        sa.Column('trust_id', sa.String(64), nullable=True),
         sa.Column('error', sa.Text, nullable=True),
         *_timestamps(),
     )

@@ -1,0 +1,60 @@
+"""Keystone trusts: the service acting in the user's project, as the user.
+
+A group snapshot's images and volume snapshots must belong to the project
+that asked for it, so the agents create them through a trust the user
+delegates to the service user when asking (impersonation: Nova, Glance
+and Cinder see the user). Deleting and cleaning up need no trust: the
+service's own admin credentials do it.
+"""
+
+import collections
+import datetime
+import threading
+
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
+import openstack
+
+from consistent_snap import clients
+from consistent_snap.conf import service_credentials
+
+_LOCK = threading.Lock()
+_CONNECTIONS = collections.OrderedDict()
+_CACHED = 32  # Trusts of the snapshots in progress on this host.
+# Only what the capture needs, never the user's admin role.
+DELEGATED_ROLES = ('member', 'reader')
+
+
+def _connection(conf, auth):
+    opts = conf[service_credentials.GROUP.name]
+    session = ks_session.Session(auth=auth)
+    return openstack.connection.Connection(
+        session=session, region_name=opts.region_name,
+        interface=opts.interface, app_name='consistent-snap')
+
+
+def create(conf, user_auth, context, lifetime_s):
+    """A trust from the caller to the service user; returns its id."""
+    trustee = clients.service_connection(conf).current_user_id
+    roles = [{'name': r} for r in context.roles if r in DELEGATED_ROLES]
+    expires_at = (datetime.datetime.now(datetime.timezone.utc) +
+                  datetime.timedelta(seconds=lifetime_s))
+    trust = _connection(conf, user_auth).identity.create_trust(
+        trustor_user_id=context.user_id, trustee_user_id=trustee,
+        project_id=context.project_id, roles=roles, is_impersonation=True,
+        expires_at=expires_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ'))
+    return trust.id
+
+
+def connection(conf, trust_id):
+    """The service user's credentials, scoped by the trust."""
+    with _LOCK:
+        if trust_id not in _CONNECTIONS:
+            auth = ks_loading.load_auth_from_conf_options(
+                conf, service_credentials.GROUP.name, trust_id=trust_id,
+                project_id=None, project_name=None, project_domain_id=None,
+                project_domain_name=None)
+            _CONNECTIONS[trust_id] = _connection(conf, auth)
+            while len(_CONNECTIONS) > _CACHED:
+                _CONNECTIONS.popitem(last=False)
+        return _CONNECTIONS[trust_id]
