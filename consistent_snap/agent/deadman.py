@@ -8,6 +8,8 @@ import time
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
+# Fire this much early, so that the thaw is done by max_freeze.
+THAW_MARGIN_S = 0.25
 
 
 class Deadman:
@@ -56,7 +58,8 @@ class Deadman:
         return count
 
     def arm(self, key, members, seconds):
-        timer = threading.Timer(seconds, self._expire, (key, members))
+        timer = threading.Timer(max(0.05, seconds - THAW_MARGIN_S),
+                                self._expire, (key, members))
         timer.daemon = True
         with self._lock:
             self._timers[key] = timer

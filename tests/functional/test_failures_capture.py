@@ -1,9 +1,11 @@
 """Failure family: a capture that fails on one host.
 
-Nova refuses createImage for one member (its server is locked by an
-admin, and captures run as the requesting user): the group ends in error
-naming that member and host, and the other members' images are deleted.
+Cinder refuses to snapshot one member's volume (an admin has put it in
+error): the group ends in error naming that member and host, and every
+image the other members made is deleted.
 """
+
+import time
 
 import pytest
 
@@ -12,16 +14,35 @@ from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
 
+def _wait_volume(conn, volume, status, timeout=120):
+    deadline = time.monotonic() + timeout
+    while conn.block_storage.get_volume(volume).status != status:
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+
+
 @pytest.fixture
-def locked_server(admin, spread_servers):
+def volume_in_error(admin, demo, spread_servers, run_id):
     server = spread_servers['servers'][1]
-    admin.compute.lock_server(server)
-    yield admin.compute.get_server(server)
-    admin.compute.unlock_server(server)
+    volume = demo.block_storage.create_volume(
+        name='cs-broken-%s' % run_id, size=1, volume_type='fake')
+    _wait_volume(demo, volume, 'available')
+    demo.compute.create_volume_attachment(server, volume_id=volume.id)
+    _wait_volume(demo, volume, 'in-use')
+    admin.block_storage.reset_volume_status(volume, status='error',
+                                            attach_status=None,
+                                            migration_status=None)
+    yield admin.compute.get_server(server.id)
+    admin.block_storage.reset_volume_status(volume, status='in-use',
+                                            attach_status=None,
+                                            migration_status=None)
+    demo.compute.delete_volume_attachment(server, volume.id)
+    _wait_volume(demo, volume, 'available')
+    demo.block_storage.delete_volume(volume)
 
 
 def test_one_failed_capture_fails_the_group_and_deletes_the_rest(
-        api_as, admin, tagged_app_group, locked_server):
+        api_as, admin, tagged_app_group, volume_in_error):
     api = api_as('minicloud-demo')
     response = api('POST', SNAPSHOTS, json={'group_snapshot': {
         'app_group': tagged_app_group['id'], 'mode': 'shared_start'}})
@@ -29,7 +50,6 @@ def test_one_failed_capture_fails_the_group_and_deletes_the_rest(
     snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'])
     assert snap['status'] == 'error'
     assert snap['error'].startswith('Server %s on host %s: capture failed' %
-                                    (locked_server.id,
-                                     locked_server.compute_host))
-    assert 'locked' in snap['error']
+                                    (volume_in_error.id,
+                                     volume_in_error.compute_host))
     assert images_of(admin, snap['id']) == []
