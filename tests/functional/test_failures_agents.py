@@ -8,10 +8,12 @@ import os
 import signal
 import time
 
+from oslo_config import cfg
 import pytest
 
 from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import context
+from consistent_snap.coordinator import fence
 from consistent_snap import exception
 from consistent_snap import rpc
 from tests.functional.conftest import images_of
@@ -52,7 +54,6 @@ def revive(test_cloud):
 
 @pytest.fixture(scope='module')
 def transport(test_cloud):
-    from oslo_config import cfg
     path = test_cloud.write_config(name='rpc-client.conf')
     cfg.CONF([], project='consistent_snap', default_config_files=[str(path)])
     rpc.init(cfg.CONF)
@@ -113,3 +114,34 @@ def test_an_agent_refuses_a_vm_that_is_not_on_its_host(transport, host_of):
     assert rpc.remote_message(e.value) == (
         'Server(s) %s no longer run on host compute-2 (migrated?); resolve '
         'the app group again.' % elsewhere.id)
+
+
+def test_a_stale_plan_aborts_cleanly_naming_the_moved_vm(transport,
+                                                         host_of):
+    """The coordinator's fence, given a plan made before a migration.
+
+    The member really runs on compute-1 but the plan sends it to
+    compute-2: prepare fails naming it, and nothing was frozen anywhere.
+    """
+    moved = host_of['compute-1']
+    stays = host_of['compute-3']
+    plan = {'compute-2': [{'server_id': moved.id, 'name': moved.name,
+                           'volumes': []}],
+            'compute-3': [{'server_id': stays.id, 'name': stays.name,
+                           'volumes': []}]}
+    reports = {}
+    run = fence.Fence(cfg.CONF, agent_rpcapi.AgentAPI(),
+                      context.RequestContext(), 'stale-%s' % moved.id[:8],
+                      plan, quiesce=True,
+                      on_report=lambda host, report: reports.update(
+                          {host: report}))
+    with pytest.raises(fence.Failed) as e:
+        run.capture(consistent=True, mode='barrier')
+    assert str(e.value) == (
+        'Prepare failed on host compute-2: Server(s) %s no longer run on '
+        'host compute-2 (migrated?); resolve the app group again.' %
+        moved.id)
+    run.abort()
+    assert set(reports) == {'compute-2', 'compute-3'}
+    assert all(m['frozen_at'] is None
+               for report in reports.values() for m in report['members'])
