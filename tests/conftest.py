@@ -4,8 +4,8 @@ from oslo_service import backend
 
 backend.init_backend(backend.BackendType.THREADING)
 
-import pytest  # noqa: E402
 from oslo_config import cfg  # noqa: E402
+import pytest  # noqa: E402
 
 from consistent_snap import conf as cs_conf  # noqa: E402,F401
 from consistent_snap import policy  # noqa: E402
