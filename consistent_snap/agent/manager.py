@@ -133,21 +133,20 @@ class AgentManager:
     @messaging.expose
     def capture(self, context, snapshot_id, members, fence_at, deadline,
                 quiesce, max_freeze_ms, trust_id=None):
-        received_at = time.time()
-        snap = self._snapshot(snapshot_id, members)
-        snap.trust_id = trust_id
-
-        def run():
-            self._freeze_at(snap, fence_at, deadline, quiesce,
-                            max_freeze_ms, received_at)
-            self._capture(snap)
-            self._thaw(snap)
-            return snap.report(self.host)
-        return self._once(snap, 'capture', run)
+        return self._fence(snapshot_id, members, fence_at, deadline,
+                           quiesce, max_freeze_ms, trust_id,
+                           phase='capture', capture=True)
 
     @messaging.expose
     def freeze(self, context, snapshot_id, members, fence_at, deadline,
                quiesce, max_freeze_ms, trust_id=None):
+        return self._fence(snapshot_id, members, fence_at, deadline,
+                           quiesce, max_freeze_ms, trust_id,
+                           phase='freeze', capture=False)
+
+    def _fence(self, snapshot_id, members, fence_at, deadline, quiesce,
+               max_freeze_ms, trust_id, phase, capture):
+        """Freeze at fence_at; with ``capture``, also capture and thaw."""
         received_at = time.time()
         snap = self._snapshot(snapshot_id, members)
         snap.trust_id = trust_id
@@ -155,8 +154,11 @@ class AgentManager:
         def run():
             self._freeze_at(snap, fence_at, deadline, quiesce,
                             max_freeze_ms, received_at)
+            if capture:
+                self._capture(snap)
+                self._thaw(snap)
             return snap.report(self.host)
-        return self._once(snap, 'freeze', run)
+        return self._once(snap, phase, run)
 
     @messaging.expose
     def commit(self, context, snapshot_id):

@@ -49,10 +49,13 @@ def _project_filter(query, model, context, all_projects=False):
     return query.filter(model.project_id == context.project_id)
 
 
-def _app_group_query(context, session, group_id):
-    query = session.query(models.AppGroup).filter_by(id=group_id)
-    # Admin may act in any project; everyone else sees another project's
-    # group as missing (404), never as forbidden.
+def _one(context, model, row_id):
+    """A query for one row of ``model``, scoped to the caller's project.
+
+    Admin may act in any project; everyone else sees another project's
+    row as missing (404), never as forbidden.
+    """
+    query = context.session.query(model).filter_by(id=row_id)
     if not context.is_admin:
         query = query.filter_by(project_id=context.project_id)
     return query
@@ -72,7 +75,7 @@ def app_group_create(context, values):
 
 @main_context_manager.reader
 def app_group_get(context, group_id):
-    row = _app_group_query(context, context.session, group_id).first()
+    row = _one(context, models.AppGroup, group_id).first()
     if row is None:
         raise exception.AppGroupNotFound(id=group_id)
     return _to_dict(row)
@@ -87,7 +90,7 @@ def app_group_list(context, all_projects=False, limit=None, marker=None,
         query = query.filter_by(name=name)
     query = query.order_by(models.AppGroup.created_at, models.AppGroup.id)
     if marker:
-        last = _app_group_query(context, context.session, marker).first()
+        last = _one(context, models.AppGroup, marker).first()
         if last is None:
             raise exception.AppGroupNotFound(id=marker)
         query = query.filter(sa.or_(
@@ -101,7 +104,7 @@ def app_group_list(context, all_projects=False, limit=None, marker=None,
 
 @main_context_manager.writer
 def app_group_update(context, group_id, values):
-    row = _app_group_query(context, context.session, group_id).first()
+    row = _one(context, models.AppGroup, group_id).first()
     if row is None:
         raise exception.AppGroupNotFound(id=group_id)
     project_id = row.project_id  # Unreadable once a flush has failed.
@@ -116,7 +119,7 @@ def app_group_update(context, group_id, values):
 
 @main_context_manager.writer
 def app_group_delete(context, group_id):
-    row = _app_group_query(context, context.session, group_id).first()
+    row = _one(context, models.AppGroup, group_id).first()
     if row is None:
         raise exception.AppGroupNotFound(id=group_id)
     context.session.delete(row)
@@ -147,16 +150,9 @@ def group_snapshot_latest_available(context, app_group_id):
     return None if row is None else _group_snapshot_dict(row)
 
 
-def _group_snapshot_query(context, session, snapshot_id):
-    query = session.query(models.GroupSnapshot).filter_by(id=snapshot_id)
-    if not context.is_admin:
-        query = query.filter_by(project_id=context.project_id)
-    return query
-
-
 @main_context_manager.reader
 def group_snapshot_get(context, snapshot_id):
-    row = _group_snapshot_query(context, context.session, snapshot_id).first()
+    row = _one(context, models.GroupSnapshot, snapshot_id).first()
     if row is None:
         raise exception.GroupSnapshotNotFound(id=snapshot_id)
     return _group_snapshot_dict(row)
@@ -174,7 +170,7 @@ def group_snapshot_list(context, app_group_id=None, all_projects=False,
         query = query.filter(model.status != states.DELETED)
     query = query.order_by(model.created_at.desc(), model.id.desc())
     if marker:
-        last = _group_snapshot_query(context, context.session, marker).first()
+        last = _one(context, models.GroupSnapshot, marker).first()
         if last is None:
             raise exception.GroupSnapshotNotFound(id=marker)
         query = query.filter(sa.or_(
@@ -192,8 +188,8 @@ def group_snapshot_update(context, snapshot_id, values, expected=None):
     With ``expected``, only from one of those statuses: a compare and
     swap, so that two coordinators never drive one snapshot.
     """
-    row = _group_snapshot_query(context, context.session,
-                                snapshot_id).with_for_update().first()
+    row = _one(context, models.GroupSnapshot,
+               snapshot_id).with_for_update().first()
     if row is None:
         raise exception.GroupSnapshotNotFound(id=snapshot_id)
     new = values.get('status')

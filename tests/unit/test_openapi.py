@@ -327,6 +327,7 @@ def code_accepts(monkeypatch):
 
     monkeypatch.setattr(clients, 'service_connection', lambda conf: None)
     monkeypatch.setattr(members, 'validate_source', reached)
+    monkeypatch.setattr(members, 'resolve', reached)
     monkeypatch.setattr(snap_handlers, '_find_app_group', reached)
     types = drivers.names(members.NAMESPACE)
     context = cs_context.RequestContext(user_id='u', project_id='p')

@@ -108,8 +108,6 @@ def _settings(context, body):
         target = {'app_group_id': group['id'], 'servers': None,
                   'project_id': group['project_id']}
     else:
-        members.validate_source(CONF, conn, context.project_id, 'servers',
-                                {'servers': body['servers']})
         group = {'id': None, 'name': 'servers', 'source_type': 'servers',
                  'source_ref': {'servers': body['servers']},
                  'project_id': context.project_id}
@@ -141,6 +139,10 @@ def _check_members(conn, group, skip_unhealthy):
     A person is waiting for this answer; the coordinator checks again.
     """
     resolved = members.resolve(CONF, conn, group)
+    if group['id'] is None and resolved['missing']:
+        raise exception.ServersNotFound(
+            servers=', '.join(resolved['missing']),
+            project_id=group['project_id'])
     if not resolved['members']:
         raise exception.EmptyAppGroup(name=group['name'])
     broken = ['%s (%s)' % (m['name'], m['server_id'])
