@@ -4,10 +4,12 @@ Run by hand, these fixtures bring up what is missing (tests/cloud/up.sh,
 then tests/cloud/plugin.py up); tests/run.sh has done it already in CI.
 """
 
+import datetime
 import os
 import pathlib
 import subprocess
 import sys
+import time
 
 import openstack
 import pytest
@@ -48,6 +50,34 @@ def demo(test_cloud):
 @pytest.fixture(scope='session')
 def transport_url(test_cloud):
     return cloud_plugin.TRANSPORT_URL
+
+
+def wait_services_up(admin, since, timeout=240):
+    """Wait until Nova's and Cinder's services have all reported since then.
+
+    After a broker outage nova-compute's heartbeats go through the broker
+    again only once it has reconnected; a host silent for a minute is
+    "down" and Nova answers 409 "Service is unavailable" to detaching a
+    volume from its servers. since: a time.time().
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        late = sorted(
+            '%s on %s' % (s.binary, s.host)
+            for s in (*admin.compute.services(),
+                      *admin.block_storage.services())
+            if s.status == 'enabled' and (
+                s.state != 'up' or _epoch(s.updated_at) < since))
+        if not late:
+            return
+        assert time.monotonic() < deadline, 'not reporting: %s' % late
+        time.sleep(2)
+
+
+def _epoch(timestamp):
+    """Nova's and Cinder's updated_at: naive ISO 8601 in UTC."""
+    when = datetime.datetime.fromisoformat(timestamp.replace('Z', ''))
+    return when.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def _wait_active(conn, servers):

@@ -10,6 +10,7 @@ import time
 
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
+from tests.functional.conftest import wait_services_up
 
 
 def _rabbitmqctl(*args):
@@ -42,7 +43,12 @@ def test_broker_restarted_mid_snapshot(api_as, admin, spread_servers,
     _rabbitmqctl('stop_app')
     time.sleep(3)
     _rabbitmqctl('start_app')
-    snap = wait_for_snapshot(api, snapshot_id, timeout=240)
+    restarted = time.time()
+    try:
+        snap = wait_for_snapshot(api, snapshot_id, timeout=240)
+    finally:
+        # The tests after this one need a cloud that has caught up.
+        wait_services_up(admin, restarted)
     assert snap['status'] in ('available', 'error'), snap
     if snap['status'] == 'error':
         assert snap['error']

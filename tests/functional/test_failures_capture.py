@@ -27,7 +27,7 @@ def volume_in_error(admin, demo, spread_servers, run_id):
     volume = demo.block_storage.create_volume(
         name='cs-broken-%s' % run_id, size=1, volume_type='fake')
     _wait_volume(demo, volume, 'available')
-    demo.compute.create_volume_attachment(server, volume_id=volume.id)
+    demo.compute.create_volume_attachment(server, volume=volume.id)
     _wait_volume(demo, volume, 'in-use')
     admin.block_storage.reset_volume_status(volume, status='error',
                                             attach_status=None,
