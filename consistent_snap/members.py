@@ -104,7 +104,8 @@ def _volumes(inventory, server):
         volume = inventory.volumes.get(attachment['id'])
         volumes.append({'id': attachment['id'],
                         'size': volume and volume.size,
-                        'volume_type': volume and volume.volume_type})
+                        'volume_type': volume and volume.volume_type,
+                        'group_id': volume and volume.group_id})
     return volumes
 
 

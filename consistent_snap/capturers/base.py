@@ -21,9 +21,9 @@ class Capture:
 class Capturer(metaclass=abc.ABCMeta):
     """Runs on the agent of the member's host, with service credentials."""
 
-    #: The "type" of the artifacts it makes, so that whoever deletes a
+    #: The "type"s of the artifacts it makes, so that whoever deletes a
     #: group snapshot finds the driver that knows how.
-    artifact_type = None
+    artifact_types = ()
 
     def __init__(self, conf, connection):
         self.conf = conf

@@ -18,7 +18,7 @@ class NovaCapturer(base.Capturer):
     snapshot their volumes a second time.
     """
 
-    artifact_type = 'image'
+    artifact_types = ('image',)
 
     def capture(self, member, labels):
         if member.get('volume_backed'):
@@ -50,7 +50,7 @@ class NovaCapturer(base.Capturer):
             '/images', params={LABEL: snapshot_id}).json()['images']
         # Checked here too: a filter that is silently dropped would
         # otherwise hand over every image of the cloud for deletion.
-        return [{'type': self.artifact_type, 'id': i['id']} for i in images
+        return [{'type': 'image', 'id': i['id']} for i in images
                 if i.get(LABEL) == snapshot_id]
 
     def delete(self, artifact):

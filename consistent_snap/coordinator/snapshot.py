@@ -10,6 +10,7 @@ import collections
 
 from oslo_log import log as logging
 
+from consistent_snap.capturers import cinder
 from consistent_snap import clients
 from consistent_snap.coordinator import fence
 from consistent_snap.db import api as db_api
@@ -119,10 +120,18 @@ class GroupSnapshotRun:
              'status': 'skipped' if m['status'] == 'ERROR' else 'pending'}
             for m in resolved])
         resolved = [m for m in resolved if m['status'] != 'ERROR']
+        include_volumes = self.snapshot['include_volumes']
+        payloads = {m['server_id']: _payload(m, include_volumes)
+                    for m in resolved}
+        try:
+            cinder.plan_groups(clients.service_connection(self.conf),
+                               list(payloads.values()))
+        except Exception as e:
+            raise fence.Failed('Could not read the Cinder groups of the '
+                               'members\' volumes: %s' % e)
         by_host = collections.defaultdict(list)
         for member in resolved:
-            by_host[member['host']].append(
-                _payload(member, self.snapshot['include_volumes']))
+            by_host[member['host']].append(payloads[member['server_id']])
         return fence.Fence(self.conf, self.agents, self.context, self.id,
                            dict(by_host), self.snapshot['quiesce'],
                            on_phase=self._move, on_report=self._record,
@@ -193,8 +202,8 @@ def delete_everything(conf, snap):
     That is what the members recorded, and whatever else carries the
     snapshot's label: made by an agent that died before reporting it.
     """
-    capturers = [c for c in _capturers(conf) if c.artifact_type]
-    by_type = {c.artifact_type: c for c in capturers}
+    capturers = [c for c in _capturers(conf) if c.artifact_types]
+    by_type = {kind: c for c in capturers for kind in c.artifact_types}
     artifacts = {(a['type'], a['id']): a for m in snap['members']
                  for a in m['artifacts'] or ()}
     failed = []
@@ -204,8 +213,8 @@ def delete_everything(conf, snap):
                 artifacts.setdefault((artifact['type'], artifact['id']),
                                      artifact)
         except Exception as e:
-            failed.append('looking for %ss: %s' % (capturer.artifact_type,
-                                                   e))
+            failed.append('looking for %s: %s' % (
+                ', '.join(capturer.artifact_types), e))
     for (kind, artifact_id), artifact in sorted(artifacts.items()):
         try:
             by_type[kind].delete(artifact)
