@@ -32,7 +32,6 @@ MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
                  'error')
 INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
             'fixed_at', 'thawed_at')
-DELETABLE = (states.AVAILABLE, states.ERROR, states.ABORTED)
 
 _COORDINATOR = None
 _COORDINATOR_LOCK = threading.Lock()
@@ -228,7 +227,7 @@ def delete_group_snapshot(req):
     context, snap = _get(req, rules.DELETE)
     db_api.group_snapshot_update(context, snap['id'],
                                  {'status': states.DELETING},
-                                 expected=DELETABLE)
+                                 expected=states.DELETABLE)
     _coordinator().delete_group_snapshot(context, snap['id'])
     req.response.status = 202
     return req.response
