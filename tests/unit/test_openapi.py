@@ -10,6 +10,7 @@ from importlib import metadata
 import re
 
 import jsonschema
+from oslo_config import cfg
 import pytest
 import referencing
 import referencing.jsonschema
@@ -19,7 +20,6 @@ import yaml
 
 from consistent_snap.api import deploy
 from consistent_snap.api.handlers import app_groups as app_group_handlers
-from consistent_snap.api.handlers import group_snapshots as snap_handlers
 from consistent_snap.api.handlers import root
 from consistent_snap.api import router
 from consistent_snap.api.schemas import app_groups as app_group_schemas
@@ -30,6 +30,7 @@ from consistent_snap import context as cs_context
 from consistent_snap import drivers
 from consistent_snap import exception
 from consistent_snap import members
+from consistent_snap import snapshot_request
 
 METHODS = ('get', 'put', 'post', 'delete', 'options', 'head', 'patch',
            'trace')
@@ -328,7 +329,7 @@ def code_accepts(monkeypatch):
     monkeypatch.setattr(clients, 'service_connection', lambda conf: None)
     monkeypatch.setattr(members, 'validate_source', reached)
     monkeypatch.setattr(members, 'resolve', reached)
-    monkeypatch.setattr(snap_handlers, '_find_app_group', reached)
+    monkeypatch.setattr(snapshot_request, 'find_app_group', reached)
     types = drivers.names(members.NAMESPACE)
     context = cs_context.RequestContext(user_id='u', project_id='p')
 
@@ -348,7 +349,8 @@ def code_accepts(monkeypatch):
                         group['source'])
             else:
                 util.validate(body, snap_schemas.CREATE)
-                snap_handlers._settings(context, body['group_snapshot'])
+                snapshot_request.settings(cfg.CONF, context,
+                                          body['group_snapshot'])
         except exception.InvalidBody:
             return False
         except Reached:
