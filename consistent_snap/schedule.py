@@ -18,6 +18,8 @@ UTC = datetime.timezone.utc
 FIELDS = (5, 6)
 MAX_AGE_PATTERN = r'^[1-9][0-9]{0,9}[smhdw]?$'
 UNIT_S = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+# What a 32-bit integer column holds: 68 years.
+MAX_AGE_S = 2 ** 31 - 1
 
 
 class InvalidSchedule(ValueError):
@@ -107,13 +109,17 @@ def advance(cron, zone_name, now):
 def max_age_s(value):
     """Seconds of a max age: an integer, or '90m', '12h', '30d', '2w'."""
     if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            raise InvalidSchedule('max_age must be at least 1 second')
-        return value
-    if not isinstance(value, str) or not re.match(MAX_AGE_PATTERN, value):
+        seconds = value
+    elif isinstance(value, str) and re.match(MAX_AGE_PATTERN, value):
+        if value[-1] in UNIT_S:
+            seconds = int(value[:-1]) * UNIT_S[value[-1]]
+        else:
+            seconds = int(value)
+    else:
         raise InvalidSchedule(
             "max_age %r is not a number of seconds or a number followed by "
             "s, m, h, d or w (e.g. 30d)" % (value,))
-    if value[-1] in UNIT_S:
-        return int(value[:-1]) * UNIT_S[value[-1]]
-    return int(value)
+    if not 1 <= seconds <= MAX_AGE_S:
+        raise InvalidSchedule('max_age must be from 1 second to %d seconds '
+                              '(68 years)' % MAX_AGE_S)
+    return seconds

@@ -134,7 +134,8 @@ def test_max_age(value, seconds):
 
 
 @pytest.mark.parametrize('value', [0, -1, True, '0', '0d', '30 d', '30D',
-                                   '1y', 'd', '', '1.5h', None, 2.5])
+                                   '1y', 'd', '', '1.5h', None, 2.5,
+                                   2 ** 31, '999999999w'])
 def test_a_bad_max_age_is_refused(value):
     with pytest.raises(schedule.InvalidSchedule, match='max_age'):
         schedule.max_age_s(value)
