@@ -293,12 +293,13 @@ def backup_policy_list(context, app_group_id=None, all_projects=False,
 
 @main_context_manager.writer
 def backup_policy_update(context, policy_id, values):
-    row = _one(context, models.BackupPolicy, policy_id).first()
-    if row is None:
+    # Write, then read: on SQLite a transaction that reads first may fail
+    # to take the write lock while the scheduler of another thread writes.
+    updated = _one(context, models.BackupPolicy, policy_id).update(
+        values, synchronize_session=False)
+    if not updated:
         raise exception.BackupPolicyNotFound(id=policy_id)
-    row.update(values)
-    context.session.flush()
-    return _to_dict(row)
+    return _to_dict(_one(context, models.BackupPolicy, policy_id).first())
 
 
 @main_context_manager.writer
