@@ -39,7 +39,7 @@ def _croniter(cron, start):
     fields = cron.split()
     if len(fields) not in FIELDS:
         raise InvalidSchedule(
-            "'%s' has %d fields: give 5 (minute hour day month weekday) or "
+            "'%s' has %d field(s): give 5 (minute hour day month weekday) or "
             "6 (second first)" % (cron, len(fields)))
     try:
         return croniter.croniter(' '.join(fields), start,

@@ -97,13 +97,13 @@ def test_is_due(next_run_at, now, due):
 
 
 @pytest.mark.parametrize('cron, message', [
-    ('* * * *', 'has 4 fields'),
-    ('* * * * * * *', 'has 7 fields'),
+    ('* * * *', 'has 4 field(s)'),
+    ('* * * * * * *', 'has 7 field(s)'),
     ('61 * * * *', 'not a valid cron expression'),
     ('*/0 * * * *', 'not a valid cron expression'),
     ('a b c d e', 'not a valid cron expression'),
     ('0 0 31 2 *', 'never matches'),
-    ('', 'has 0 fields'),
+    ('', 'has 0 field(s)'),
 ])
 def test_a_bad_cron_is_named(cron, message):
     with pytest.raises(schedule.InvalidSchedule) as error:
