@@ -53,6 +53,10 @@ class GroupSnapshotNotFound(NotFound):
     msg_fmt = 'Group snapshot %(id)s could not be found.'
 
 
+class BackupPolicyNotFound(NotFound):
+    msg_fmt = 'Backup policy %(id)s could not be found.'
+
+
 class StackNotFound(NotFound):
     msg_fmt = ("Heat stack '%(stack)s' could not be found in project "
                "%(project_id)s.")

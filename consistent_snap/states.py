@@ -11,6 +11,8 @@ DELETING = 'deleting'
 DELETED = 'deleted'
 
 FINAL = frozenset((AVAILABLE, ERROR, ABORTED, DELETED))
+# What a user, or retention, may delete: nothing in progress.
+DELETABLE = (AVAILABLE, ERROR, ABORTED)
 
 TRANSITIONS = {
     # Straight to capturing when the snapshot is not fenced.

@@ -5,6 +5,9 @@ that asked for it, so the agents create them through a trust the user
 delegates to the service user when asking (impersonation: Nova, Glance
 and Cinder see the user). Deleting and cleaning up need no trust: the
 service's own admin credentials do it.
+
+A backup policy fires when nobody's token is at hand: its creator's trust
+is made with the policy, without expiry, and revoked with it.
 """
 
 import collections
@@ -33,17 +36,31 @@ def _connection(conf, auth):
         interface=opts.interface, app_name='consistent-snap')
 
 
-def create(conf, user_auth, context, lifetime_s):
-    """A trust from the caller to the service user; returns its id."""
+def create(conf, user_auth, context, lifetime_s=None):
+    """A trust from the caller to the service user; returns its id.
+
+    Without lifetime_s it lasts until deleted: a backup policy's.
+    """
     trustee = clients.service_connection(conf).current_user_id
     roles = [{'name': r} for r in context.roles if r in DELEGATED_ROLES]
-    expires_at = (datetime.datetime.now(datetime.timezone.utc) +
-                  datetime.timedelta(seconds=lifetime_s))
+    expiry = {}
+    if lifetime_s is not None:
+        expires_at = (datetime.datetime.now(datetime.timezone.utc) +
+                      datetime.timedelta(seconds=lifetime_s))
+        expiry['expires_at'] = expires_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
     trust = _connection(conf, user_auth).identity.create_trust(
         trustor_user_id=context.user_id, trustee_user_id=trustee,
         project_id=context.project_id, roles=roles, is_impersonation=True,
-        expires_at=expires_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ'))
+        **expiry)
     return trust.id
+
+
+def delete(conf, trust_id):
+    """Revoke a trust, as the service user (an admin may)."""
+    clients.service_connection(conf).identity.delete_trust(
+        trust_id, ignore_missing=True)
+    with _LOCK:
+        _CONNECTIONS.pop(trust_id, None)
 
 
 def connection(conf, trust_id):

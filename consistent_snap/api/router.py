@@ -4,6 +4,7 @@ import routes
 import webob.dec
 
 from consistent_snap.api.handlers import app_groups
+from consistent_snap.api.handlers import backup_policies
 from consistent_snap.api.handlers import group_snapshots
 from consistent_snap.api.handlers import root
 from consistent_snap.api import util
@@ -31,6 +32,15 @@ ROUTE_DECLARATIONS = {
     '/v1/group-snapshots/{group_snapshot_id}': {
         'GET': group_snapshots.show_group_snapshot,
         'DELETE': group_snapshots.delete_group_snapshot,
+    },
+    '/v1/backup-policies': {
+        'GET': backup_policies.list_backup_policies,
+        'POST': backup_policies.create_backup_policy,
+    },
+    '/v1/backup-policies/{backup_policy_id}': {
+        'GET': backup_policies.show_backup_policy,
+        'PATCH': backup_policies.update_backup_policy,
+        'DELETE': backup_policies.delete_backup_policy,
     },
 }
 

@@ -26,6 +26,21 @@ opts = [
     cfg.IntOpt('fanout_workers', default=64, min=1,
                help='Threads that send the per-host messages of one phase '
                     'at once.'),
+    cfg.FloatOpt('schedule_interval', default=1.0, min=0.1,
+                 help='Seconds between two looks for due backup policies. '
+                      'A policy fires within this much of its slot; '
+                      'each look is one indexed query.'),
+    cfg.IntOpt('retention_interval', default=60, min=1,
+               help='Seconds between two passes of retention over every '
+                    'backup policy (max_age expires snapshots with time). '
+                    'A policy is also retained when one of its runs ends '
+                    'and when it changes.'),
+    cfg.IntOpt('max_concurrent_snapshots', default=10, min=0,
+               help='At most this many group snapshots in progress in the '
+                    'whole cloud (counted in the database) for a backup '
+                    'policy to fire; due policies wait, and fire in the '
+                    'order they fell due when there is room. Requests '
+                    'through the API are not held back. 0: no limit.'),
 ]
 
 

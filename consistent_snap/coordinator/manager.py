@@ -8,6 +8,8 @@ from oslo_utils import timeutils
 from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import context as cs_context
 from consistent_snap import coordination
+from consistent_snap.coordinator import rpcapi
+from consistent_snap.coordinator import scheduler
 from consistent_snap.coordinator import snapshot
 from consistent_snap.db import api as db_api
 from consistent_snap import rpc
@@ -31,11 +33,13 @@ class CoordinatorManager:
         self.agents = None
         self.notifier = None
         self.coordination = coordination.Coordination(conf, host)
+        self.scheduler = None
         self._stopping = threading.Event()
         self._sweeper = None
+        self._scheduling = None
 
     def start(self):
-        """After the fork: clients, locks and the sweep thread."""
+        """After the fork: clients, locks, the sweep and schedule threads."""
         self.agents = agent_rpcapi.AgentAPI()
         self.notifier = rpc.get_notifier(
             'consistent-snap-coordinator.%s' % self.host)
@@ -43,6 +47,13 @@ class CoordinatorManager:
         self._sweeper = threading.Thread(target=self._sweep_forever,
                                          name='sweeper', daemon=True)
         self._sweeper.start()
+        # Runs are cast to every coordinator, this one included, as the
+        # API casts requests.
+        self.scheduler = scheduler.Scheduler(self.conf, self.coordination,
+                                             rpcapi.CoordinatorAPI())
+        self._scheduling = threading.Thread(target=self._schedule_forever,
+                                            name='scheduler', daemon=True)
+        self._scheduling.start()
 
     def stop(self):
         self._stopping.set()
@@ -57,6 +68,14 @@ class CoordinatorManager:
             except Exception:
                 LOG.exception('Sweep for unattended snapshots failed')
             self._stopping.wait(self.conf.coordination.reap_interval)
+
+    def _schedule_forever(self):
+        while not self._stopping.is_set():
+            try:
+                self.scheduler.tick()
+            except Exception:
+                LOG.exception('Backup policy scheduler tick failed')
+            self._stopping.wait(self.conf.coordinator.schedule_interval)
 
     def sweep(self):
         """Take over every unfinished snapshot that nobody holds."""

@@ -160,12 +160,15 @@ def group_snapshot_get(context, snapshot_id):
 
 @main_context_manager.reader
 def group_snapshot_list(context, app_group_id=None, all_projects=False,
-                        include_deleted=False, limit=None, marker=None):
+                        include_deleted=False, limit=None, marker=None,
+                        requested_by=None):
     model = models.GroupSnapshot
     query = _project_filter(context.session.query(model), model, context,
                             all_projects)
     if app_group_id is not None:
         query = query.filter_by(app_group_id=app_group_id)
+    if requested_by is not None:
+        query = query.filter_by(requested_by=requested_by)
     if not include_deleted:
         query = query.filter(model.status != states.DELETED)
     query = query.order_by(model.created_at.desc(), model.id.desc())
@@ -236,3 +239,139 @@ def group_snapshot_list_unfinished(context, app_group_id=None):
     rows = (query.filter(model.status.notin_(list(states.FINAL)))
             .order_by(model.created_at).all())
     return [_group_snapshot_dict(r) for r in rows]
+
+
+@main_context_manager.reader
+def group_snapshot_count_running(context):
+    """Snapshots of every project that may be freezing guests now.
+
+    A delete in progress freezes nothing: it is not counted.
+    """
+    model = models.GroupSnapshot
+    return (context.session.query(sa.func.count(model.id))
+            .filter(model.status.notin_(list(states.FINAL) +
+                                        [states.DELETING]))
+            .scalar())
+
+
+@main_context_manager.writer
+def backup_policy_create(context, values):
+    row = models.BackupPolicy(id=uuidutils.generate_uuid(), **values)
+    context.session.add(row)
+    context.session.flush()
+    return _to_dict(row)
+
+
+@main_context_manager.reader
+def backup_policy_get(context, policy_id):
+    row = _one(context, models.BackupPolicy, policy_id).first()
+    if row is None:
+        raise exception.BackupPolicyNotFound(id=policy_id)
+    return _to_dict(row)
+
+
+@main_context_manager.reader
+def backup_policy_list(context, app_group_id=None, all_projects=False,
+                       limit=None, marker=None):
+    model = models.BackupPolicy
+    query = _project_filter(context.session.query(model), model, context,
+                            all_projects)
+    if app_group_id is not None:
+        query = query.filter_by(app_group_id=app_group_id)
+    query = query.order_by(model.created_at, model.id)
+    if marker:
+        last = _one(context, model, marker).first()
+        if last is None:
+            raise exception.BackupPolicyNotFound(id=marker)
+        query = query.filter(sa.or_(
+            model.created_at > last.created_at,
+            sa.and_(model.created_at == last.created_at, model.id > last.id)))
+    if limit:
+        query = query.limit(limit)
+    return [_to_dict(r) for r in query.all()]
+
+
+@main_context_manager.writer
+def backup_policy_update(context, policy_id, values):
+    # Write, then read: on SQLite a transaction that reads first may fail
+    # to take the write lock while the scheduler of another thread writes.
+    updated = _one(context, models.BackupPolicy, policy_id).update(
+        values, synchronize_session=False)
+    if not updated:
+        raise exception.BackupPolicyNotFound(id=policy_id)
+    return _to_dict(_one(context, models.BackupPolicy, policy_id).first())
+
+
+@main_context_manager.writer
+def backup_policy_delete(context, policy_id):
+    row = _one(context, models.BackupPolicy, policy_id).first()
+    if row is None:
+        raise exception.BackupPolicyNotFound(id=policy_id)
+    context.session.delete(row)
+
+
+@main_context_manager.reader
+def backup_policy_list_due(context, now, limit=None):
+    """Enabled policies of every project that are due, longest due first."""
+    model = models.BackupPolicy
+    query = (context.session.query(model)
+             .filter(model.enabled == sa.true(), model.next_run_at <= now)
+             .order_by(model.next_run_at, model.id))
+    if limit:
+        query = query.limit(limit)
+    return [_to_dict(r) for r in query.all()]
+
+
+@main_context_manager.writer
+def backup_policy_claim(context, policy_id, due_at, next_run_at, now):
+    """Take the run due at ``due_at``; False if someone else took it.
+
+    A compare and swap on next_run_at, in one UPDATE: of any number of
+    coordinators reading the same due row, exactly one moves it on, with
+    or without a lock between them.
+    """
+    model = models.BackupPolicy
+    claimed = (context.session.query(model)
+               .filter(model.id == policy_id, model.next_run_at == due_at,
+                       model.enabled == sa.true())
+               .update({'next_run_at': next_run_at, 'last_run_at': now},
+                       synchronize_session=False))
+    return claimed == 1
+
+
+@main_context_manager.reader
+def backup_policy_list_settling(context):
+    """(policy, snapshot) for each policy whose last run has just ended.
+
+    That is, its result is still null but its snapshot is final.
+    """
+    policy, snap = models.BackupPolicy, models.GroupSnapshot
+    rows = (context.session.query(policy, snap)
+            .join(snap, snap.id == policy.last_snapshot_id)
+            .filter(policy.last_result.is_(None),
+                    snap.status.in_(list(states.FINAL)))
+            .order_by(policy.id).all())
+    return [(_to_dict(p), _to_dict(s)) for p, s in rows]
+
+
+@main_context_manager.writer
+def backup_policy_settle(context, policy_id, snapshot_id, result):
+    """Record a run's result once: False if another coordinator did."""
+    model = models.BackupPolicy
+    settled = (context.session.query(model)
+               .filter(model.id == policy_id,
+                       model.last_snapshot_id == snapshot_id,
+                       model.last_result.is_(None))
+               .update({'last_result': result}, synchronize_session=False))
+    return settled == 1
+
+
+@main_context_manager.reader
+def backup_policy_list_retained(context, updated_since=None):
+    """Policies of every project with a retention rule."""
+    model = models.BackupPolicy
+    query = context.session.query(model).filter(sa.or_(
+        model.keep_last.isnot(None), model.max_age_s.isnot(None)))
+    if updated_since is not None:
+        query = query.filter(model.updated_at >= updated_since)
+    return [_to_dict(r) for r in query.order_by(model.id).all()]

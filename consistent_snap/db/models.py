@@ -104,18 +104,32 @@ class BackupPolicy(Base):
     __tablename__ = 'backup_policies'
 
     id = sa.Column(sa.String(36), primary_key=True)
+    # SET NULL, not CASCADE: a policy whose app group is deleted stays, to
+    # say why its backups stopped, rather than vanish without a trace.
     app_group_id = sa.Column(sa.String(36),
                              sa.ForeignKey('app_groups.id',
-                                           ondelete='CASCADE'),
-                             nullable=False, index=True)
+                                           ondelete='SET NULL'),
+                             nullable=True, index=True)
     project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    name = sa.Column(sa.String(255), nullable=False, default='')
+    description = sa.Column(sa.String(1024), nullable=False, default='')
     cron = sa.Column(sa.String(255), nullable=False)
     timezone = sa.Column(sa.String(64), nullable=False, default='UTC')
     keep_last = sa.Column(sa.Integer, nullable=True)
     max_age_s = sa.Column(sa.Integer, nullable=True)
+    # Null: the app group's preset at each run, as a snapshot request.
     mode = sa.Column(sa.String(32), nullable=True)
     quiesce = sa.Column(sa.Boolean, nullable=True)
+    consistent = sa.Column(sa.Boolean, nullable=True)
+    include_volumes = sa.Column(sa.Boolean, nullable=True)
     enabled = sa.Column(sa.Boolean, nullable=False, default=True)
+    # UTC; null while disabled. The scheduler's claim compares and swaps it.
     next_run_at = sa.Column(sa.DateTime, nullable=True, index=True)
     last_run_at = sa.Column(sa.DateTime, nullable=True)
+    last_snapshot_id = sa.Column(sa.String(36), nullable=True)
+    # Null while the last snapshot runs; then e.g. 'available: snapshot ...'.
     last_result = sa.Column(sa.Text, nullable=True)
+    # The creator's trust to the service user: scheduled artifacts are
+    # theirs, as a requested snapshot's are.
+    trust_id = sa.Column(sa.String(64), nullable=True)
+    created_by = sa.Column(sa.String(255), nullable=True)

@@ -34,3 +34,5 @@ def test_policy_sample_documents_secure_rbac_defaults(tmp_path):
     assert ('#"consistent_snap:app_group:create": "(role:member and '
             'project_id:%(project_id)s) or rule:context_is_admin"' in sample)
     assert '#"consistent_snap:member:host": "rule:context_is_admin"' in sample
+    assert ('#"consistent_snap:backup_policy:show": "(role:reader and '
+            'project_id:%(project_id)s) or rule:context_is_admin"' in sample)

@@ -2,12 +2,15 @@ import pytest
 
 from consistent_snap import context
 from consistent_snap.policies import app_groups as rules
+from consistent_snap.policies import backup_policies
 from consistent_snap import policy
 
 PROJECT = 'p1'
 OTHER = 'p2'
-READS = [rules.LIST, rules.SHOW, rules.MEMBERS]
-WRITES = [rules.CREATE, rules.UPDATE, rules.DELETE]
+READS = [rules.LIST, rules.SHOW, rules.MEMBERS, backup_policies.LIST,
+         backup_policies.SHOW]
+WRITES = [rules.CREATE, rules.UPDATE, rules.DELETE, backup_policies.CREATE,
+          backup_policies.UPDATE, backup_policies.DELETE]
 
 
 def _ctx(roles, project=PROJECT):
@@ -40,9 +43,15 @@ def test_member_of_another_project_may_do_nothing(enforcer, rule):
     assert not _allowed(_ctx(['member', 'reader'], project=OTHER), rule)
 
 
-@pytest.mark.parametrize('rule', READS + WRITES + [rules.LIST_ALL_PROJECTS])
+@pytest.mark.parametrize('rule', READS + WRITES + [
+    rules.LIST_ALL_PROJECTS, backup_policies.LIST_ALL_PROJECTS])
 def test_admin_may_act_in_any_project(enforcer, rule):
     assert _allowed(_ctx(['admin', 'member', 'reader'], project=OTHER), rule)
+
+
+def test_other_projects_policies_are_listed_to_admin_only(enforcer):
+    assert not _allowed(_ctx(['member', 'reader']),
+                        backup_policies.LIST_ALL_PROJECTS)
 
 
 def test_compute_hosts_are_shown_to_admin_only(enforcer):

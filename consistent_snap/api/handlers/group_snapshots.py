@@ -9,14 +9,12 @@ import webob.dec
 
 from consistent_snap.api.schemas import group_snapshots as schema
 from consistent_snap.api import util
-from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap.db import api as db_api
-from consistent_snap import exception
-from consistent_snap import members
 from consistent_snap.policies import app_groups as app_group_rules
 from consistent_snap.policies import group_snapshots as rules
 from consistent_snap import policy
+from consistent_snap import snapshot_request
 from consistent_snap import states
 from consistent_snap import trusts
 
@@ -32,7 +30,6 @@ MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
                  'error')
 INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
             'fixed_at', 'thawed_at')
-DELETABLE = (states.AVAILABLE, states.ERROR, states.ABORTED)
 
 _COORDINATOR = None
 _COORDINATOR_LOCK = threading.Lock()
@@ -77,83 +74,6 @@ def _view(req, snap, with_members=True):
     return view
 
 
-def _find_app_group(context, ref):
-    try:
-        return db_api.app_group_get(context, ref)
-    except exception.AppGroupNotFound:
-        matches = db_api.app_group_list(context, name=ref)
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise exception.AmbiguousSource(kind='App group', name=ref,
-                                            count=len(matches),
-                                            project_id=context.project_id)
-        raise
-
-
-def _settings(context, body):
-    """What to capture and how: the request, else the group's preset."""
-    if ('app_group' in body) == ('servers' in body):
-        raise exception.InvalidBody(
-            reason='group_snapshot: give either app_group (an app group '
-                   'name or ID) or servers (a list of server IDs)')
-    conn = clients.service_connection(CONF)
-    if 'app_group' in body:
-        group = _find_app_group(context, body['app_group'])
-        _refuse_if_busy(context, group)
-        preset = {'consistent': group['consistent'],
-                  'mode': group['default_mode'],
-                  'quiesce': group['quiesce'],
-                  'include_volumes': group['include_volumes']}
-        target = {'app_group_id': group['id'], 'servers': None,
-                  'project_id': group['project_id']}
-    else:
-        group = {'id': None, 'name': 'servers', 'source_type': 'servers',
-                 'source_ref': {'servers': body['servers']},
-                 'project_id': context.project_id}
-        # A VM-level request is fenced only when it says so (claim 4).
-        preset = {'consistent': False, 'mode': 'barrier', 'quiesce': True,
-                  'include_volumes': True}
-        target = {'app_group_id': None, 'servers': body['servers'],
-                  'project_id': context.project_id}
-    preset['skip_unhealthy'] = False
-    settings = {key: body.get(key, default) for key, default in
-                preset.items()}
-    _check_members(conn, group, settings['skip_unhealthy'])
-    return dict(settings, **target)
-
-
-def _refuse_if_busy(context, group):
-    # One snapshot of an app group at a time: two would freeze the same
-    # guests twice over and race for the same hosts.
-    for snap in db_api.group_snapshot_list_unfinished(
-            context, app_group_id=group['id']):
-        if snap['status'] != states.DELETING:
-            raise exception.AppGroupBusy(name=group['name'], id=snap['id'],
-                                         status=snap['status'])
-
-
-def _check_members(conn, group, skip_unhealthy):
-    """Refuse now what the coordinator would refuse later.
-
-    A person is waiting for this answer; the coordinator checks again.
-    """
-    resolved = members.resolve(CONF, conn, group)
-    if group['id'] is None and resolved['missing']:
-        raise exception.ServersNotFound(
-            servers=', '.join(resolved['missing']),
-            project_id=group['project_id'])
-    if not resolved['members']:
-        raise exception.EmptyAppGroup(name=group['name'])
-    broken = ['%s (%s)' % (m['name'], m['server_id'])
-              for m in resolved['members'] if m['status'] == 'ERROR']
-    if broken and not skip_unhealthy:
-        raise exception.UnhealthyMembers(servers=', '.join(broken))
-    if len(broken) == len(resolved['members']):
-        raise exception.NoHealthyMembers(name=group['name'],
-                                         servers=', '.join(broken))
-
-
 def _trust(req, context):
     """Delegate the caller's member role, so artifacts are theirs.
 
@@ -175,7 +95,7 @@ def create_group_snapshot(req):
     context = util.context(req)
     policy.authorize(context, rules.CREATE)
     body = util.extract_json(req, schema.CREATE)['group_snapshot']
-    values = _settings(context, body)
+    values = snapshot_request.settings(CONF, context, body)
     values.update(name=body.get('name', ''),
                   description=body.get('description', ''),
                   status=states.PENDING, requested_by=context.user_id,
@@ -199,7 +119,8 @@ def list_group_snapshots(req):
         policy.authorize(context, rules.LIST_ALL_PROJECTS)
     app_group_id = req.GET.get('app_group')
     if app_group_id:
-        app_group_id = _find_app_group(context, app_group_id)['id']
+        app_group_id = snapshot_request.find_app_group(
+            context, app_group_id)['id']
     snaps = db_api.group_snapshot_list(
         context, app_group_id=app_group_id, all_projects=all_projects,
         limit=util.int_param(req, 'limit', CONF.api.max_limit,
@@ -228,7 +149,7 @@ def delete_group_snapshot(req):
     context, snap = _get(req, rules.DELETE)
     db_api.group_snapshot_update(context, snap['id'],
                                  {'status': states.DELETING},
-                                 expected=DELETABLE)
+                                 expected=states.DELETABLE)
     _coordinator().delete_group_snapshot(context, snap['id'])
     req.response.status = 202
     return req.response

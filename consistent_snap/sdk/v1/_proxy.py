@@ -6,12 +6,14 @@ from openstack import resource
 from openstack import utils
 
 from consistent_snap.sdk.v1 import app_group as _app_group
+from consistent_snap.sdk.v1 import backup_policy as _backup_policy
 from consistent_snap.sdk.v1 import group_snapshot as _group_snapshot
 
 
 class Proxy(proxy.Proxy):
 
     _resource_registry = {'app_group': _app_group.AppGroup,
+                          'backup_policy': _backup_policy.BackupPolicy,
                           'group_snapshot': _group_snapshot.GroupSnapshot}
 
     def _app_group_ref(self, group):
@@ -98,3 +100,39 @@ class Proxy(proxy.Proxy):
         snapshot = self._get_resource(_group_snapshot.GroupSnapshot, snapshot)
         return resource.wait_for_status(self, snapshot, status, failures,
                                         interval, wait, callback=callback)
+
+    def backup_policies(self, **query):
+        """Backup policies; query: app_group (name or ID), all_projects,
+        limit, marker.
+        """
+        return self._list(_backup_policy.BackupPolicy, **query)
+
+    def get_backup_policy(self, backup_policy):
+        return self._get(_backup_policy.BackupPolicy, backup_policy)
+
+    def find_backup_policy(self, name_or_id, ignore_missing=True):
+        return self._find(_backup_policy.BackupPolicy, name_or_id,
+                          ignore_missing=ignore_missing)
+
+    def create_backup_policy(self, **attrs):
+        """Schedule group snapshots of an app group.
+
+        attrs: app_group (name or ID) and cron; timezone, keep_last,
+        max_age, mode, quiesce, consistent, include_volumes, enabled, name,
+        description.
+        """
+        return self._create(_backup_policy.BackupPolicy, **attrs)
+
+    def update_backup_policy(self, backup_policy, **attrs):
+        """Change a policy; keep_last=None or max_age=None drops the rule."""
+        if not isinstance(backup_policy, _backup_policy.BackupPolicy):
+            # Nothing dirty to send but what attrs say.
+            backup_policy = _backup_policy.BackupPolicy.existing(
+                id=backup_policy, connection=self._get_connection())
+        return self._update(_backup_policy.BackupPolicy, backup_policy,
+                            **attrs)
+
+    def delete_backup_policy(self, backup_policy, ignore_missing=True):
+        """Delete a policy; its group snapshots are kept."""
+        return self._delete(_backup_policy.BackupPolicy, backup_policy,
+                            ignore_missing=ignore_missing)

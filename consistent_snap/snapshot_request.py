@@ -1,0 +1,89 @@
+"""What a group snapshot request captures, and whether it can be taken.
+
+One home for the checks a request passes before its row is written,
+whoever asks: a person through the API, or a backup policy at its slot.
+"""
+
+from consistent_snap import clients
+from consistent_snap.db import api as db_api
+from consistent_snap import exception
+from consistent_snap import members
+from consistent_snap import states
+
+
+def find_app_group(context, ref):
+    """An app group of the project, by ID or by unique name."""
+    try:
+        return db_api.app_group_get(context, ref)
+    except exception.AppGroupNotFound:
+        matches = db_api.app_group_list(context, name=ref)
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise exception.AmbiguousSource(kind='App group', name=ref,
+                                            count=len(matches),
+                                            project_id=context.project_id)
+        raise
+
+
+def settings(conf, context, body):
+    """What to capture and how: the request, else the group's preset."""
+    if ('app_group' in body) == ('servers' in body):
+        raise exception.InvalidBody(
+            reason='group_snapshot: give either app_group (an app group '
+                   'name or ID) or servers (a list of server IDs)')
+    conn = clients.service_connection(conf)
+    if 'app_group' in body:
+        group = find_app_group(context, body['app_group'])
+        refuse_if_busy(context, group)
+        preset = {'consistent': group['consistent'],
+                  'mode': group['default_mode'],
+                  'quiesce': group['quiesce'],
+                  'include_volumes': group['include_volumes']}
+        target = {'app_group_id': group['id'], 'servers': None,
+                  'project_id': group['project_id']}
+    else:
+        group = {'id': None, 'name': 'servers', 'source_type': 'servers',
+                 'source_ref': {'servers': body['servers']},
+                 'project_id': context.project_id}
+        # A VM-level request is fenced only when it says so (claim 4).
+        preset = {'consistent': False, 'mode': 'barrier', 'quiesce': True,
+                  'include_volumes': True}
+        target = {'app_group_id': None, 'servers': body['servers'],
+                  'project_id': context.project_id}
+    preset['skip_unhealthy'] = False
+    values = {key: body.get(key, default) for key, default in
+              preset.items()}
+    check_members(conf, conn, group, values['skip_unhealthy'])
+    return dict(values, **target)
+
+
+def refuse_if_busy(context, group):
+    # One snapshot of an app group at a time: two would freeze the same
+    # guests twice over and race for the same hosts.
+    for snap in db_api.group_snapshot_list_unfinished(
+            context, app_group_id=group['id']):
+        if snap['status'] != states.DELETING:
+            raise exception.AppGroupBusy(name=group['name'], id=snap['id'],
+                                         status=snap['status'])
+
+
+def check_members(conf, conn, group, skip_unhealthy):
+    """Refuse now what the coordinator would refuse later.
+
+    Someone is waiting for this answer; the coordinator checks again.
+    """
+    resolved = members.resolve(conf, conn, group)
+    if group['id'] is None and resolved['missing']:
+        raise exception.ServersNotFound(
+            servers=', '.join(resolved['missing']),
+            project_id=group['project_id'])
+    if not resolved['members']:
+        raise exception.EmptyAppGroup(name=group['name'])
+    broken = ['%s (%s)' % (m['name'], m['server_id'])
+              for m in resolved['members'] if m['status'] == 'ERROR']
+    if broken and not skip_unhealthy:
+        raise exception.UnhealthyMembers(servers=', '.join(broken))
+    if len(broken) == len(resolved['members']):
+        raise exception.NoHealthyMembers(name=group['name'],
+                                         servers=', '.join(broken))
