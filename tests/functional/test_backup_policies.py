@@ -177,11 +177,11 @@ def second_coordinator(test_cloud):
     test_cloud.stop('coordinator-2')
 
 
-def _fired_slots(test_cloud, policy_id):
-    """Each slot of the policy any coordinator's log says it fired."""
+def _fired_slots(test_cloud, policy_id, by=('coordinator', 'coordinator-2')):
+    """Each slot of the policy the coordinators' logs say they fired."""
     pattern = re.compile(r'Backup policy %s fires its (\S+) run' % policy_id)
     slots = []
-    for name in ('coordinator', 'coordinator-2'):
+    for name in by:
         log = test_cloud.CS_DIR / 'log' / ('%s.log' % name)
         if log.exists():
             slots += pattern.findall(log.read_text(errors='replace'))
@@ -201,6 +201,9 @@ def test_two_coordinators_never_fire_one_slot_twice(
     cli.ok(DEMO, 'appgroup', 'policy', 'set', created['id'], '--disable')
     slots = _fired_slots(test_cloud, created['id'])
     assert len(slots) == len(set(slots)) >= 20
+    # Both took part: the claim, not one idle coordinator, kept it single.
+    for name in ('coordinator', 'coordinator-2'):
+        assert _fired_slots(test_cloud, created['id'], by=(name,)), name
     # A slot whose previous run was still going is skipped, not doubled.
     names = [s['name'] for s in _runs(api, created['id'])]
     assert names and len(names) == len(set(names))
