@@ -81,19 +81,18 @@ def validate_source(conf, conn, project_id, source_type, source):
                                                       inventory)
 
 
-def _guest_agent(inventory, server):
-    """Whether the server's image asks for qemu-guest-agent."""
+def _image_flag(inventory, server, name):
+    """A boolean property of the server's image (e.g. hw_qemu_guest_agent)."""
     image_id = (server.image or {}).get('id')
     if image_id:
         image = inventory.image(image_id)
-        value = image and image.hw_qemu_guest_agent
+        value = image and getattr(image, name)
     else:  # Volume-backed: the image's properties live on the boot volume.
         value = None
         for attachment in server.attached_volumes or ():
             volume = inventory.volumes.get(attachment['id'])
             if volume and volume.is_bootable:
-                value = (volume.volume_image_metadata or {}).get(
-                    'hw_qemu_guest_agent')
+                value = (volume.volume_image_metadata or {}).get(name)
                 break
     return strutils.bool_from_string(value)
 
@@ -119,7 +118,10 @@ def _member(inventory, server, show_host):
         'availability_zone': server.availability_zone,
         'volumes': _volumes(inventory, server),
         'volume_backed': not (server.image or {}).get('id'),
-        'qemu_guest_agent': _guest_agent(inventory, server),
+        'qemu_guest_agent': _image_flag(inventory, server,
+                                        'hw_qemu_guest_agent'),
+        'quiesce_required': _image_flag(inventory, server,
+                                        'os_require_quiesce'),
     }
     if show_host:
         member['host'] = server.compute_host

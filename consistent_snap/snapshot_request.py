@@ -51,7 +51,7 @@ def settings(conf, context, body):
                   'include_volumes': True}
         target = {'app_group_id': None, 'servers': body['servers'],
                   'project_id': context.project_id}
-    preset['skip_unhealthy'] = False
+    preset.update(skip_unhealthy=False, require_quiesce=False)
     values = {key: body.get(key, default) for key, default in
               preset.items()}
     check_members(conf, conn, group, values['skip_unhealthy'])

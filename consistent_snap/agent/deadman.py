@@ -97,6 +97,10 @@ class Deadman:
         self._thaw_all(members)
         self.done(key)
 
+    def thaw_now(self, members):
+        """Thaw members at once, retrying each frozen one until it thaws."""
+        self._thaw_all(members)
+
     def _thaw_all(self, members):
         for member in members:
             while True:
@@ -104,6 +108,12 @@ class Deadman:
                     self._thaw(member)
                     break
                 except Exception:
+                    if member.get('quiesced') is False:
+                        # Its freeze failed (e.g. no guest agent): try once,
+                        # in case a late freeze went through, then let go.
+                        LOG.warning('Thaw of %s, which was not frozen, '
+                                    'failed too', member['server_id'])
+                        break
                     LOG.exception('Thaw of %s failed; retrying',
                                   member['server_id'])
                     time.sleep(self._retry_interval)

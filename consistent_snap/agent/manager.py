@@ -13,6 +13,7 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from consistent_snap.agent import deadman
+from consistent_snap.capturers import libvirt as libvirt_capturer
 from consistent_snap import clients
 from consistent_snap import drivers
 from consistent_snap import exception
@@ -65,9 +66,14 @@ class AgentManager:
         self.deadman = deadman.Deadman(self.quiescer.thaw, journal)
 
     def start(self):
-        """Before serving: thaw what a killed predecessor left frozen."""
+        """Before serving: undo what a killed predecessor left half done.
+
+        Its frozen guests are thawed, its libvirt overlays merged back.
+        """
         os.makedirs(self.conf.state_path, exist_ok=True)
         self.deadman.recover()
+        if 'libvirt' in self.conf.agent.capturers:
+            libvirt_capturer.merge_leftovers(self.conf)
 
     def _capturers(self, snap):
         """The snapshot's capturers: as its requester, through the trust."""
@@ -247,13 +253,19 @@ class AgentManager:
         self.deadman.arm(snap.id, members, limit_ms / 1000.0)
         snap.frozen = members
         for member in members:
-            if quiesce:
+            if quiesce or member.get('require_quiesce'):
                 level, reason = self.quiescer.freeze(member, limit_ms / 1000)
             else:
                 level, reason = (quiescer_base.CRASH,
                                  'quiesce was not asked for')
             member.update(consistency=level, consistency_reason=reason,
-                          frozen_at=time.time(), status='frozen')
+                          frozen_at=time.time(), status='frozen',
+                          quiesced=level != quiescer_base.CRASH)
+            if level == quiescer_base.CRASH and member.get(
+                    'require_quiesce'):
+                # Refused, not downgraded: the abort thaws the others.
+                self._fail(member, 'freeze', 'a quiesce is required (%s) '
+                           'but %s' % (member['require_quiesce'], reason))
 
     def _capture_member(self, snap, member):
         labels = {
@@ -302,7 +314,7 @@ class AgentManager:
             return
         if self.deadman.disarm(snap.id):
             for member in frozen:
-                self.quiescer.thaw(member)
+                self.deadman.thaw_now([member])
                 member['thawed_at'] = time.time()
             self.deadman.done(snap.id)
             return

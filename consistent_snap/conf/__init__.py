@@ -8,11 +8,12 @@ from consistent_snap.conf import coordination
 from consistent_snap.conf import coordinator
 from consistent_snap.conf import database
 from consistent_snap.conf import default
+from consistent_snap.conf import libvirt
 from consistent_snap.conf import resolvers
 from consistent_snap.conf import service_credentials
 
 CONF = cfg.CONF
 
 for _module in (agent, api, coordination, coordinator, database, default,
-                resolvers, service_credentials):
+                libvirt, resolvers, service_credentials):
     _module.register_opts(CONF)

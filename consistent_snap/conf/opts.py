@@ -11,11 +11,12 @@ from consistent_snap.conf import coordination
 from consistent_snap.conf import coordinator
 from consistent_snap.conf import database
 from consistent_snap.conf import default
+from consistent_snap.conf import libvirt
 from consistent_snap.conf import resolvers
 from consistent_snap.conf import service_credentials
 
 MODULES = (default, agent, api, coordination, coordinator, database,
-           resolvers, service_credentials)
+           libvirt, resolvers, service_credentials)
 
 
 def list_opts():

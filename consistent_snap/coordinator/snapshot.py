@@ -25,11 +25,19 @@ INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
             'fixed_at', 'thawed_at')
 
 
-def _payload(member, include_volumes):
+def _payload(member, snapshot):
     """What an agent needs of a member: never the whole server."""
+    if snapshot['require_quiesce']:
+        require_quiesce = 'the request asks for it'
+    elif member.get('quiesce_required'):
+        require_quiesce = 'its image sets os_require_quiesce'
+    else:
+        require_quiesce = None
     return {'server_id': member['server_id'], 'name': member['name'],
             'volume_backed': member['volume_backed'],
-            'volumes': member['volumes'] if include_volumes else []}
+            'require_quiesce': require_quiesce,
+            'volumes': (member['volumes'] if snapshot['include_volumes']
+                        else [])}
 
 
 def record(context, snapshot_id, report, offset=0.0):
@@ -120,8 +128,7 @@ class GroupSnapshotRun:
              'status': 'skipped' if m['status'] == 'ERROR' else 'pending'}
             for m in resolved])
         resolved = [m for m in resolved if m['status'] != 'ERROR']
-        include_volumes = self.snapshot['include_volumes']
-        payloads = {m['server_id']: _payload(m, include_volumes)
+        payloads = {m['server_id']: _payload(m, self.snapshot)
                     for m in resolved}
         try:
             cinder.plan_groups(clients.service_connection(self.conf),

@@ -47,6 +47,8 @@ class GroupSnapshot(Base):
     mode = sa.Column(sa.String(32), nullable=False)
     consistent = sa.Column(sa.Boolean, nullable=False, default=True)
     quiesce = sa.Column(sa.Boolean, nullable=False, default=True)
+    # Fail rather than capture any member without a guest freeze.
+    require_quiesce = sa.Column(sa.Boolean, nullable=False, default=False)
     include_volumes = sa.Column(sa.Boolean, nullable=False, default=True)
     skip_unhealthy = sa.Column(sa.Boolean, nullable=False, default=False)
     # A VM-level request (no app group): the server ids asked for.

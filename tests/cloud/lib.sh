@@ -22,9 +22,18 @@ cs_install_venv() {
 }
 
 # The test cloud (Keystone, Nova with compute-1..3, Glance, Neutron, Cinder,
-# Heat) and consistent-snap on it, registered in Keystone, SQLite database.
+# Heat; with CS_WITH_LIBVIRT=1, the default, also compute-real and
+# compute-real-2 running real QEMU guests through Nova's libvirt driver) and
+# consistent-snap on it, registered in Keystone, SQLite database.
 cs_cloud_up() {
-  WITH_CINDER=1 WITH_HEAT=1 bash "$CS_ROOT/tests/cloud/up.sh"
+  local libvirt=${CS_WITH_LIBVIRT:-1}
+  WITH_CINDER=1 WITH_HEAT=1 WITH_LIBVIRT=$libvirt MC_LIBVIRT_HOSTS=2 \
+    bash "$CS_ROOT/tests/cloud/up.sh"
+  if [[ $libvirt == 1 ]] && ! "$CS_VENV/bin/python" -c 'import libvirt' 2>/dev/null; then
+    # Built against the libvirt-dev that up.sh installed.
+    cs_log "installing libvirt-python into $CS_VENV"
+    "$CS_VENV/bin/pip" install -q "libvirt-python${MC_LIBVIRT_PYTHON_VERSION:-==12.8.0}"
+  fi
   "$CS_VENV/bin/python" "$CS_ROOT/tests/cloud/plugin.py" up
   eval "$("$CS_VENV/bin/python" "$CS_ROOT/tests/cloud/plugin.py" env)"
 }

@@ -14,6 +14,7 @@ run/ (pid files), state/ (the embedded SQLite database).
 
 import os
 import pathlib
+import re
 import signal
 import socket
 import subprocess
@@ -250,19 +251,36 @@ COMPUTE_HOSTS = os.environ.get('MINICLOUD_COMPUTE_HOSTS',
                                'compute-1 compute-2 compute-3').split()
 
 
+def libvirt_hosts():
+    """compute-real[-N]: hosts with Nova's libvirt driver (WITH_LIBVIRT=1)."""
+    env_sh = MC_DIR / 'env.sh'
+    found = env_sh.exists() and re.search(
+        r'^export MINICLOUD_LIBVIRT_HOSTS="([^"]*)"', env_sh.read_text(),
+        re.M)
+    return found.group(1).split() if found else []
+
+
+# Agents on libvirt hosts freeze real guests and snapshot their disks.
+LIBVIRT_AGENT = '[agent]\nquiescer = libvirt\ncapturers = libvirt,cinder\n'
+
+
 def start_daemons():
     """The coordinator and one agent per compute host.
 
-    Each is a process with its own host name, as on a real cloud.
+    Each is a process with its own host name, as on a real cloud; the
+    agent of a libvirt host runs "on" it (its namespaces: its libvirtd).
     """
     daemons = [('coordinator', 'consistent-snap-coordinator',
-                'coordinator-1')]
-    daemons += [('agent-%s' % h, 'consistent-snap-agent', h)
+                'coordinator-1', '', [])]
+    daemons += [('agent-%s' % h, 'consistent-snap-agent', h, '', [])
                 for h in COMPUTE_HOSTS]
-    for name, binary, host in daemons:
+    daemons += [('agent-%s' % h, 'consistent-snap-agent', h, LIBVIRT_AGENT,
+                 [str(MC_DIR / 'bin' / 'on-host'), h])
+                for h in libvirt_hosts()]
+    for name, binary, host, extra, on_host in daemons:
         conf = write_config(name='%s.conf' % name,
-                            extra='[DEFAULT]\nhost = %s\n' % host)
-        start(name, [str(BIN / binary), '--config-file', str(conf)])
+                            extra='[DEFAULT]\nhost = %s\n%s' % (host, extra))
+        start(name, on_host + [str(BIN / binary), '--config-file', str(conf)])
 
 
 def env():

@@ -41,9 +41,13 @@ class CountingCapturer(fake.FakeCapturer):
 
 @pytest.fixture
 def agent(conf, tmp_path):
+    return _agent(conf, tmp_path, RecordingQuiescer)
+
+
+def _agent(conf, tmp_path, quiescer_class):
     conf.set_override('check_host', False, group='agent')
     conf.set_override('state_path', str(tmp_path))
-    quiescer = RecordingQuiescer(conf)
+    quiescer = quiescer_class(conf)
     capturer = CountingCapturer(conf, None)
     agent = manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
                                  capturers=[capturer])
@@ -140,3 +144,64 @@ def test_a_killed_agent_thaws_what_it_froze_when_it_starts_again(conf,
     assert quiescer.frozen == set()
     # And the journal is clean: a third start thaws nothing.
     assert second.deadman.recover() == 0
+
+
+class NoAgentQuiescer(RecordingQuiescer):
+    """s2's guest has no agent: it cannot be frozen."""
+
+    def freeze(self, member, timeout):
+        if member['server_id'] == 's2':
+            return quiescer_base.CRASH, 'guest agent freeze failed: no agent'
+        return super().freeze(member, timeout)
+
+
+def test_a_required_quiesce_that_fails_captures_nothing_and_thaws(
+        conf, tmp_path):
+    agent = _agent(conf, tmp_path, NoAgentQuiescer)
+    members = [dict(m, require_quiesce='the request asks for it')
+               for m in MEMBERS]
+    report = agent.freeze(None, 'gs9', members, None, None, True, 2000)
+    by_id = {m['server_id']: m for m in report['members']}
+    assert by_id['s2']['status'] == 'error'
+    assert by_id['s2']['error'] == (
+        'freeze failed on host compute-1: a quiesce is required (the '
+        'request asks for it) but guest agent freeze failed: no agent')
+    # The coordinator aborts on that error: s1 is thawed, nothing made.
+    agent.abort(None, 'gs9')
+    assert agent.quiescer.frozen == set()
+    assert agent.counting_capturer.captures == 0
+
+
+def test_without_the_demand_a_guest_without_agent_is_crash_consistent(
+        conf, tmp_path):
+    agent = _agent(conf, tmp_path, NoAgentQuiescer)
+    report = agent.capture(None, 'gs10', MEMBERS, None, None, True, 2000)
+    by_id = {m['server_id']: m for m in report['members']}
+    assert (by_id['s2']['status'], by_id['s2']['consistency'],
+            by_id['s2']['consistency_reason']) == (
+        'captured', 'crash', 'guest agent freeze failed: no agent')
+    assert by_id['s1']['consistency'] == 'filesystem'
+
+
+class DeadAgentQuiescer(NoAgentQuiescer):
+    """s2's guest agent is gone: its thaw fails too, every time."""
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        self.failed_thaws = 0
+
+    def thaw(self, member):
+        if member['server_id'] == 's2':
+            self.failed_thaws += 1
+            raise RuntimeError('Guest agent is not responding')
+        super().thaw(member)
+
+
+def test_a_guest_that_could_not_be_frozen_does_not_block_the_thaw(
+        conf, tmp_path):
+    agent = _agent(conf, tmp_path, DeadAgentQuiescer)
+    report = agent.capture(None, 'gs11', MEMBERS, None, None, True, 2000)
+    # One try for s2, not a retry loop that would hold the reply.
+    assert agent.quiescer.failed_thaws == 1
+    assert agent.quiescer.frozen == set()
+    assert {m['status'] for m in report['members']} == {'captured'}

@@ -17,6 +17,7 @@ CREATE = {
                 'consistent': {'type': 'boolean'},
                 'mode': {'type': 'string', 'enum': app_groups.MODES},
                 'quiesce': {'type': 'boolean'},
+                'require_quiesce': {'type': 'boolean'},
                 'include_volumes': {'type': 'boolean'},
                 'skip_unhealthy': {'type': 'boolean'},
                 'name': {'type': 'string', 'maxLength': 255},

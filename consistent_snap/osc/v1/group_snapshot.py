@@ -16,9 +16,10 @@ from consistent_snap.osc.v1 import app_group
 LOG = logging.getLogger(__name__)
 
 SHOW_COLUMNS = ('id', 'name', 'description', 'app_group_id', 'project_id',
-                'status', 'mode', 'consistent', 'quiesce', 'include_volumes',
-                'servers', 'fence_at', 'skew_ms', 'uncertainty_ms',
-                'max_freeze_ms', 'consistency', 'requested_by', 'error',
+                'status', 'mode', 'consistent', 'quiesce', 'require_quiesce',
+                'include_volumes', 'servers', 'fence_at', 'skew_ms',
+                'uncertainty_ms', 'max_freeze_ms', 'consistency',
+                'requested_by', 'error',
                 'created_at', 'updated_at', 'member_count', 'members')
 # List heading -> attribute: several headings are not the attribute name.
 LIST_COLUMNS = (('ID', 'id'), ('Name', 'name'),
@@ -170,6 +171,7 @@ def settings_from_args(parsed_args):
     """
     settings = {'mode': parsed_args.mode,
                 'quiesce': parsed_args.quiesce,
+                'require_quiesce': parsed_args.require_quiesce,
                 'consistent': parsed_args.consistent,
                 'include_volumes': parsed_args.include_volumes,
                 'skip_unhealthy': parsed_args.skip_unhealthy,
@@ -201,6 +203,10 @@ class CreateGroupSnapshot(command.ShowOne):
             '--quiesce', action=argparse.BooleanOptionalAction, default=None,
             help='Freeze guest file systems through qemu-guest-agent '
                  '(--no-quiesce: do not)')
+        parser.add_argument(
+            '--require-quiesce', action='store_true', default=None,
+            help='Fail, thawing everything, rather than capture a server '
+                 'whose guest cannot be frozen (no guest agent, no answer)')
         parser.add_argument(
             '--consistent', action=argparse.BooleanOptionalAction,
             default=None,

@@ -39,6 +39,8 @@ class GroupSnapshot(resource.Resource):
     mode = resource.Body('mode')
     consistent = resource.Body('consistent', type=bool)
     quiesce = resource.Body('quiesce', type=bool)
+    #: Fail rather than capture a member without a guest freeze.
+    require_quiesce = resource.Body('require_quiesce', type=bool)
     include_volumes = resource.Body('include_volumes', type=bool)
     #: Snapshot the healthy members when some are in ERROR, not fail.
     skip_unhealthy = resource.Body('skip_unhealthy', type=bool)

@@ -51,6 +51,7 @@ def upgrade():
         sa.Column('mode', sa.String(32), nullable=False),
         sa.Column('consistent', sa.Boolean, nullable=False),
         sa.Column('quiesce', sa.Boolean, nullable=False),
+        sa.Column('require_quiesce', sa.Boolean, nullable=False),
         sa.Column('include_volumes', sa.Boolean, nullable=False),
         sa.Column('skip_unhealthy', sa.Boolean, nullable=False),
         sa.Column('servers', sa.JSON, nullable=True),

@@ -1,0 +1,325 @@
+"""Real QEMU guests on two real libvirt hosts: the cut is consistent.
+
+compute-real and compute-real-2 run Nova's libvirt driver (QEMU/TCG), each
+with its own libvirtd and its own consistent-snap agent (quiescer and
+capturer "libvirt"). Each guest's root disk is ext4 on /dev/vda.
+
+- The ext4 oracle: a disk captured while its guest was frozen has no
+  journal to replay (no needs_recovery) and passes e2fsck -fn; one
+  captured without a freeze still has its journal to replay.
+- Across VMs: a writer outside the guests appends an increasing counter
+  to guest A, then the same value to guest B, through qemu-guest-agent;
+  in a consistent cut A's last value minus B's is 0 or 1. Barrier mode
+  must give such a cut every time; snapshotting the VMs one after the
+  other (the baseline) is counted beside it.
+"""
+
+import base64
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests.functional.conftest import SNAPSHOTS
+from tests.functional.conftest import wait_for_snapshot
+
+HOSTS = ('compute-real', 'compute-real-2')
+ROUNDS = int(os.environ.get('CS_REAL_GUEST_ROUNDS', '20'))
+COUNTER = '/mnt/d0/counter'
+WAIT = 300
+
+libvirt = pytest.importorskip('libvirt')
+libvirt_qemu = pytest.importorskip('libvirt_qemu')
+# The writer meets frozen guests on purpose: no error print for each.
+libvirt.registerErrorHandler(lambda _context, _error: None, None)
+
+
+def _libvirt_uris():
+    """{host: URI} of each libvirtd, from the test cloud's environment."""
+    text = open(os.path.join(os.environ.get('MC_DIR', '/tmp/minicloud'),
+                             'env.sh')).read()
+    found = re.search(r'^export MINICLOUD_LIBVIRT_URIS="([^"]*)"', text,
+                      re.M)
+    return dict(p.split('=', 1) for p in found.group(1).split()) if (
+        found) else {}
+
+
+@pytest.fixture(scope='module')
+def uris(test_cloud):
+    found = _libvirt_uris()
+    if not all(h in found for h in HOSTS):
+        pytest.skip('the test cloud runs without two libvirt hosts '
+                    '(CS_WITH_LIBVIRT=0)')
+    return found
+
+
+class Guest:
+    """A Nova server on a libvirt host, and its guest agent."""
+
+    def __init__(self, server, uri):
+        self.server = server
+        self.conn = libvirt.open(uri)
+        self.dom = self.conn.lookupByUUIDString(server.id)
+
+    def agent(self, command, timeout=10, **arguments):
+        reply = libvirt_qemu.qemuAgentCommand(
+            self.dom, json.dumps({'execute': command,
+                                  'arguments': arguments}), timeout, 0)
+        return json.loads(reply)['return']
+
+    def append(self, path, text):
+        handle = self.agent('guest-file-open', path=path, mode='a')
+        try:
+            self.agent('guest-file-write', handle=handle,
+                       **{'buf-b64': base64.b64encode(
+                           text.encode()).decode()})
+        finally:
+            self.agent('guest-file-close', handle=handle)
+
+
+def _wait_agent(guest, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            guest.agent('guest-ping', timeout=2)
+            return guest
+        except libvirt.libvirtError:
+            assert time.monotonic() < deadline, 'no guest agent'
+            time.sleep(1)
+
+
+@pytest.fixture(scope='module')
+def guests(demo, admin, uris, run_id):
+    """One ACTIVE guest on each libvirt host, its agent answering."""
+    servers = [demo.compute.create_server(
+        name='cs-real-%s-%d' % (run_id, i),
+        image_id=demo.image.find_image('guest', ignore_missing=False).id,
+        flavor_id=demo.compute.find_flavor('m1.guest').id, networks='none',
+        availability_zone=host, metadata={'app': 'real-%s' % run_id})
+        for i, host in enumerate(HOSTS)]
+    try:
+        servers = [demo.compute.wait_for_server(s, wait=WAIT)
+                   for s in servers]
+        hosts = [admin.compute.get_server(s.id).compute_host
+                 for s in servers]
+        assert hosts == list(HOSTS)
+        yield [_wait_agent(Guest(s, uris[h])) for s, h in zip(servers, hosts)]
+    finally:
+        for server in servers:
+            demo.compute.delete_server(server, ignore_missing=True)
+        for server in servers:
+            demo.compute.wait_for_delete(server, wait=WAIT)
+
+
+class CounterWriter(threading.Thread):
+    """Appends n to A, then n to B, for n = 1, 2, ...
+
+    A write that meets a frozen guest is retried until it lands, so at
+    every instant A's last value is B's or B's + 1.
+    """
+
+    def __init__(self, a, b):
+        super().__init__(daemon=True)
+        self.a, self.b = a, b
+        self.n = 0
+        self.stopping = threading.Event()
+
+    def _write(self, guest, n):
+        while not self.stopping.is_set():
+            try:
+                guest.append(COUNTER, '%d\n' % n)
+                return
+            except libvirt.libvirtError:
+                time.sleep(0.005)  # Frozen: qemu-ga refuses file calls.
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.n += 1
+            self._write(self.a, self.n)
+            self._write(self.b, self.n)
+
+    def stop(self):
+        self.stopping.set()
+        self.join(30)
+
+
+def _raw_disk(admin, image_id, workdir):
+    """The Glance image's content as a raw disk file."""
+    qcow2 = os.path.join(workdir, image_id + '.qcow2')
+    raw = os.path.join(workdir, image_id + '.raw')
+    with open(qcow2, 'wb') as f:
+        for chunk in admin.image.download_image(image_id, stream=True
+                                                ).iter_content(1 << 20):
+            f.write(chunk)
+    subprocess.run(['qemu-img', 'convert', '-O', 'raw', qcow2, raw],
+                   check=True)
+    os.unlink(qcow2)
+    return raw
+
+
+def _needs_recovery(raw):
+    features = subprocess.run(['dumpe2fs', '-h', raw], capture_output=True,
+                              text=True, check=True).stdout
+    return 'needs_recovery' in features
+
+
+def _fsck_clean(raw):
+    return subprocess.run(['e2fsck', '-fn', raw],
+                          capture_output=True).returncode == 0
+
+
+def _last_value(raw):
+    content = subprocess.run(['debugfs', '-R', 'cat /counter', raw],
+                             capture_output=True, text=True).stdout
+    values = [int(v) for v in content.split() if v.isdigit()]
+    return values[-1] if values else 0
+
+
+def _snapshot(api, body):
+    response = api('POST', SNAPSHOTS, json={'group_snapshot': body})
+    assert response.status_code == 202, response.text
+    snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'],
+                             timeout=WAIT)
+    return snap
+
+
+def _images(snap):
+    """{server id: Glance image id} of the snapshot's root disks."""
+    return {m['server_id']: a['image_id'] for m in snap['members']
+            for a in m['artifacts'] if a['type'] == 'libvirt_disk'}
+
+
+def _delete(api, snap):
+    api('DELETE', '%s/%s' % (SNAPSHOTS, snap['id']))
+    wait_for_snapshot(api, snap['id'], statuses=('deleted', 'error'),
+                      timeout=WAIT)
+
+
+def test_a_frozen_capture_is_clean_and_an_unfrozen_one_is_not(
+        api_as, admin, guests, tmp_path):
+    api = api_as('minicloud-demo')
+    guest = guests[0]
+    results = {}
+    for quiesce in (True, False):
+        snap = _snapshot(api, {'servers': [guest.server.id],
+                               'consistent': True, 'mode': 'barrier',
+                               'quiesce': quiesce})
+        try:
+            assert snap['status'] == 'available', snap['error']
+            [member] = snap['members']
+            raw = _raw_disk(admin, _images(snap)[guest.server.id], tmp_path)
+            results[quiesce] = (member['consistency'],
+                                _needs_recovery(raw), _fsck_clean(raw))
+        finally:
+            _delete(api, snap)
+    assert results[True] == ('filesystem', False, True)
+    # Captured mid-write: the journal still has to be replayed.
+    assert results[False][:2] == ('crash', True)
+
+
+def test_the_disk_chain_does_not_grow_and_images_go_with_the_snapshot(
+        api_as, admin, guests):
+    api = api_as('minicloud-demo')
+    before = [g.dom.XMLDesc(0) for g in guests]
+    snap = _snapshot(api, {'servers': [g.server.id for g in guests],
+                           'consistent': True, 'mode': 'barrier',
+                           'quiesce': True})
+    assert snap['status'] == 'available', snap['error']
+    images = _images(snap)
+    assert sorted(images) == sorted(g.server.id for g in guests)
+    for image_id in images.values():
+        image = admin.image.get_image(image_id)
+        assert (image.status, image.properties[
+            'consistent_snap_group_snapshot_id']) == ('active', snap['id'])
+    # Overlays merged back: each domain runs on its disk as before.
+    assert [g.dom.XMLDesc(0) for g in guests] == before
+    _delete(api, snap)
+    for image_id in images.values():
+        assert admin.image.find_image(image_id) is None
+
+
+def _cut(admin, snap, guests, workdir):
+    images = _images(snap)
+    values = []
+    for guest in guests:
+        raw = _raw_disk(admin, images[guest.server.id], workdir)
+        values.append(_last_value(raw))
+        os.unlink(raw)
+    return values
+
+
+def test_barrier_cuts_are_all_consistent_and_the_baseline_is_counted(
+        api_as, admin, guests, tmp_path):
+    api = api_as('minicloud-demo')
+    a, b = guests
+    writer = CounterWriter(a, b)
+    writer.start()
+    tally = {'barrier': [], 'sequential': []}
+    try:
+        while writer.n < 5:
+            time.sleep(0.1)
+        for _ in range(ROUNDS):
+            snap = _snapshot(api, {'servers': [a.server.id, b.server.id],
+                                   'consistent': True, 'mode': 'barrier',
+                                   'quiesce': True})
+            assert snap['status'] == 'available', snap['error']
+            tally['barrier'].append(_cut(admin, snap, guests, tmp_path))
+            _delete(api, snap)
+        for _ in range(ROUNDS):
+            # Today's way: one VM, then the other.
+            first = _snapshot(api, {'servers': [a.server.id],
+                                    'quiesce': True})
+            second = _snapshot(api, {'servers': [b.server.id],
+                                     'quiesce': True})
+            assert first['status'] == second['status'] == 'available'
+            tally['sequential'].append(
+                _cut(admin, first, [a], tmp_path) +
+                _cut(admin, second, [b], tmp_path))
+            _delete(api, first)
+            _delete(api, second)
+    finally:
+        writer.stop()
+    consistent = {kind: sum(1 for va, vb in cuts if 0 <= va - vb <= 1)
+                  for kind, cuts in tally.items()}
+    print('consistent cuts of %d: barrier %d, sequential %d (writer '
+          'reached %d)' % (ROUNDS, consistent['barrier'],
+                           consistent['sequential'], writer.n))
+    assert all(va > 0 for va, _ in tally['barrier'])
+    assert consistent['barrier'] == ROUNDS, tally['barrier']
+
+
+def test_a_guest_without_agent_is_crash_consistent_or_refused(
+        api_as, guests):
+    api = api_as('minicloud-demo')
+    guest = guests[1]
+    # The agent dies in the guest: no freeze can happen. (Last test:
+    # the guest keeps no agent.)
+    try:
+        guest.agent('guest-exec', path='/bin/sh',
+                    arg=['-c', 'sleep 0.2; kill -9 $(cat /run/qga.pid)'])
+    except libvirt.libvirtError:
+        pass  # It may die before it answers.
+    time.sleep(1)
+    with pytest.raises(libvirt.libvirtError):
+        guest.agent('guest-ping', timeout=2)
+    snap = _snapshot(api, {'servers': [guest.server.id], 'quiesce': True,
+                           'consistent': True, 'mode': 'barrier'})
+    try:
+        assert snap['status'] == 'available', snap['error']
+        [member] = snap['members']
+        assert member['consistency'] == 'crash'
+        assert 'guest agent freeze failed' in member['consistency_reason']
+    finally:
+        _delete(api, snap)
+    refused = _snapshot(api, {'servers': [guest.server.id],
+                              'consistent': True, 'mode': 'barrier',
+                              'require_quiesce': True})
+    assert refused['status'] == 'error'
+    assert 'a quiesce is required (the request asks for it)' in (
+        refused['error'])
+    assert refused['members'][0]['artifacts'] in ([], None)
+    _delete(api, refused)
