@@ -27,6 +27,7 @@ import os
 import pathlib
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -687,10 +688,9 @@ def main(argv=None, out=sys.stdout):
     print('results: %s' % output, file=out)
     print('plot: %s' % (png or 'none (matplotlib not installed)'),
           file=out)
-    if state.exists():
-        for f in state.iterdir():
-            f.unlink()
-        state.rmdir()
+    # Kept on failure: the simulated hosts' logs are in workdir.
+    shutil.rmtree(state, ignore_errors=True)
+    shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
