@@ -38,10 +38,20 @@ class Probe:
         return self.agent_time - (self.sent_at + self.received_at) / 2
 
 
-def lead_seconds(probes, rtt_factor, margin_ms):
-    """How far ahead T must be for every host to hold its message at T."""
+# Clock probes in flight at once: a probe sent in a burst to every host
+# waits behind the others, and its round trip (so the offset's error and
+# the lead) becomes the whole burst's time.
+PROBE_WORKERS = 8
+
+
+def lead_seconds(probes, rtt_factor, margin_ms, dispatch=0.0):
+    """How far ahead T must be for every host to hold its message at T.
+
+    dispatch: how long sending one message to every host took, measured on
+    prepare: the last host's message leaves that much after the first.
+    """
     slowest = max((p.rtt for p in probes), default=0.0)
-    return slowest * rtt_factor + margin_ms / 1000.0
+    return slowest * rtt_factor + dispatch + margin_ms / 1000.0
 
 
 def skew_ms(instants):
@@ -85,14 +95,21 @@ class Fence:
         self.trust_id = trust_id
         self.offsets = {}
         self.fence_at = None
+        self.dispatch = 0.0
         self._on_phase = on_phase or (lambda status, **values: None)
         self._on_report = on_report or (lambda host, report: None)
 
-    def _fanout(self, call, hosts=None):
-        """call(host) on every host at once: {host: result or exception}."""
+    def _fanout(self, call, hosts=None, workers=None):
+        """call(host) on every host at once: {host: result or exception}.
+
+        workers: threads, by default fanout_workers; a phase whose calls
+        block until T needs one per host, or the hosts beyond the first
+        workers would get their message after T.
+        """
         hosts = self.hosts if hosts is None else hosts
         results = {}
-        workers = min(len(hosts), self.conf.coordinator.fanout_workers) or 1
+        workers = min(len(hosts), workers or
+                      self.conf.coordinator.fanout_workers) or 1
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
             futures = {pool.submit(call, host): host for host in hosts}
             for future in concurrent.futures.as_completed(futures):
@@ -137,10 +154,14 @@ class Fence:
         """Every host checks its members; then its clock is probed."""
         timeout = self.conf.coordinator.prepare_timeout
 
+        sent = []
+
         def prepare(host):
+            sent.append(time.time())
             return self.agents.prepare(self.context, host, self.id,
                                        self.by_host[host], timeout=timeout)
-        results = self._fanout(prepare)
+        results = self._fanout(prepare, workers=len(self.hosts))
+        self.dispatch = max(sent) - min(sent) if sent else 0.0
         for host, result in sorted(results.items()):
             if isinstance(result, messaging.MessagingTimeout):
                 raise Failed('Host %s did not answer prepare within %.0f s: '
@@ -160,7 +181,7 @@ class Fence:
             if host not in probes or probe.rtt < probes[host].rtt:
                 probes[host] = probe
         for _ in range(self.conf.coordinator.clock_probes):
-            self._fanout(ping)
+            self._fanout(ping, workers=PROBE_WORKERS)
         self.offsets = {h: p.offset for h, p in probes.items()}
         return list(probes.values())
 
@@ -190,7 +211,7 @@ class Fence:
                 self._local(host, fence_at), self._local(host, deadline),
                 self.quiesce, self._max_freeze_ms(), timeout=timeout,
                 trust_id=self.trust_id)
-        frozen = self._fanout(freeze)
+        frozen = self._fanout(freeze, workers=len(self.hosts))
         self._report_all(frozen)
         # Only when every member on every host is frozen: commit.
         self._raise_first_error('freeze', frozen)
@@ -199,7 +220,7 @@ class Fence:
         def commit(host):
             return self.agents.commit(self.context, host, self.id,
                                       timeout=timeout)
-        return self._fanout(commit)
+        return self._fanout(commit, workers=len(self.hosts))
 
     def capture(self, consistent, mode):
         """Fix every member's point in time; {host: report}."""
@@ -212,7 +233,7 @@ class Fence:
             if mode != 'priority':
                 self.fence_at = time.time() + lead_seconds(
                     probes, self.conf.coordinator.lead_rtt_factor,
-                    self.conf.coordinator.lead_margin_ms)
+                    self.conf.coordinator.lead_margin_ms, self.dispatch)
             self._on_phase('fencing', fence_at=self.fence_at)
             if mode == 'barrier':
                 results = self._barrier(self.fence_at)

@@ -15,6 +15,27 @@ def test_lead_grows_with_the_slowest_host():
     assert fence.lead_seconds([], 4.0, 50.0) == 0.050
 
 
+def test_lead_covers_sending_to_every_host_once():
+    probes = [fence.Probe('a', 0.0, 0.002, 0.0)]
+    assert fence.lead_seconds(probes, 4.0, 50.0, dispatch=0.3) == (
+        0.002 * 4 + 0.3 + 0.050)
+
+
+class _Conf:
+    class coordinator:
+        fanout_workers = 2
+
+
+def test_a_phase_that_blocks_until_t_has_a_thread_per_host():
+    import threading
+    hosts = ['h%d' % i for i in range(5)]
+    f = fence.Fence(_Conf, None, None, 'id', {h: [] for h in hosts}, False)
+    barrier = threading.Barrier(len(hosts), timeout=5)
+    # Every call waits for all the others: only a thread each lets it end.
+    results = f._fanout(lambda host: barrier.wait(), workers=len(hosts))
+    assert not [r for r in results.values() if isinstance(r, Exception)]
+
+
 def test_skew_is_the_spread_of_known_instants():
     assert fence.skew_ms([10.0, 10.002, None, 10.001]) == (
         10.002 - 10.0) * 1000
