@@ -200,7 +200,7 @@ class Fence:
                 self._local(host, fence_at), self._local(host, deadline),
                 self.quiesce, self._max_freeze_ms(), timeout=timeout,
                 priority=priority, trust_id=self.trust_id)
-        return self._fanout(capture)
+        return self._fanout(capture, workers=len(self.hosts))
 
     def _barrier(self, fence_at):
         deadline, timeout = self._deadline(fence_at)
