@@ -7,6 +7,8 @@ from oslo_serialization import jsonutils
 import webob
 
 from consistent_snap import exception
+from consistent_snap import policy
+from consistent_snap import snapshot_request
 
 CONTEXT_KEY = 'consistent_snap.context'
 
@@ -124,3 +126,21 @@ def int_param(req, name, default, maximum):
                                        "integer from 1 to %d" %
                                        (name, maximum))
     return number
+
+
+def list_filters(req, context, rules, max_limit):
+    """A list request's filters, authorized: its project(s), app group, page.
+
+    rules: the resource's policy module (LIST, LIST_ALL_PROJECTS).
+    """
+    policy.authorize(context, rules.LIST)
+    all_projects = bool_param(req, 'all_projects')
+    if all_projects:
+        policy.authorize(context, rules.LIST_ALL_PROJECTS)
+    app_group_id = req.GET.get('app_group')
+    if app_group_id:
+        app_group_id = snapshot_request.find_app_group(
+            context, app_group_id)['id']
+    return {'app_group_id': app_group_id, 'all_projects': all_projects,
+            'limit': int_param(req, 'limit', max_limit, max_limit),
+            'marker': req.GET.get('marker')}

@@ -99,19 +99,8 @@ def create_backup_policy(req):
 @webob.dec.wsgify
 def list_backup_policies(req):
     context = util.context(req)
-    policy.authorize(context, rules.LIST)
-    all_projects = util.bool_param(req, 'all_projects')
-    if all_projects:
-        policy.authorize(context, rules.LIST_ALL_PROJECTS)
-    app_group_id = req.GET.get('app_group')
-    if app_group_id:
-        app_group_id = snapshot_request.find_app_group(
-            context, app_group_id)['id']
-    found = db_api.backup_policy_list(
-        context, app_group_id=app_group_id, all_projects=all_projects,
-        limit=util.int_param(req, 'limit', CONF.api.max_limit,
-                             CONF.api.max_limit),
-        marker=req.GET.get('marker'))
+    found = db_api.backup_policy_list(context, **util.list_filters(
+        req, context, rules, CONF.api.max_limit))
     return util.json_response(req, {'backup_policies': [
         _view(req, p) for p in found]})
 

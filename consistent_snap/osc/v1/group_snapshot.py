@@ -12,6 +12,7 @@ from osc_lib import exceptions
 from osc_lib import utils
 
 from consistent_snap.osc.v1 import app_group
+from consistent_snap.osc.v1 import listing
 
 LOG = logging.getLogger(__name__)
 
@@ -252,33 +253,14 @@ class ListGroupSnapshot(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('--app-group', metavar='<app-group>',
-                            help='Only snapshots of this app group (name '
-                                 'or ID)')
-        parser.add_argument('--all-projects', action='store_true',
-                            help='Snapshots of every project (admin only)')
-        parser.add_argument('--long', action='store_true',
-                            help='List additional fields in output')
+        listing.add_options(parser, 'snapshots')
         return parser
 
     @app_group._api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
-        listed = LIST_COLUMNS
-        query = {}
-        if parsed_args.app_group:
-            query['app_group'] = parsed_args.app_group
-        if parsed_args.all_projects:
-            query['all_projects'] = True
-            listed += (('Project ID', 'project_id'),)
-        if parsed_args.long:
-            listed += LIST_LONG_COLUMNS
-        headings = tuple(heading for heading, _ in listed)
-        attributes = tuple(attribute for _, attribute in listed)
-        # A list, not a generator: errors must surface inside take_action.
-        rows = [utils.get_item_properties(s, attributes)
-                for s in client.group_snapshots(**query)]
-        return headings, rows
+        return listing.rows(client.group_snapshots, parsed_args, LIST_COLUMNS,
+                            LIST_LONG_COLUMNS)
 
 
 class ShowGroupSnapshot(command.ShowOne):
