@@ -41,6 +41,12 @@ opts = [
                     'policy to fire; due policies wait, and fire in the '
                     'order they fell due when there is room. Requests '
                     'through the API are not held back. 0: no limit.'),
+    cfg.IntOpt('max_concurrent_per_host', default=0, min=0,
+               help='At most this many group snapshots in progress with a '
+                    'member on any one compute host for a backup policy to '
+                    'fire: a due policy whose app group has a member on a '
+                    'host at the limit waits (others may go first). Each '
+                    'wait resolves the app group again. 0: no limit.'),
 ]
 
 

@@ -17,10 +17,12 @@ import time
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from consistent_snap import clients
 from consistent_snap import context as cs_context
 from consistent_snap.coordinator import retention
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
+from consistent_snap import members
 from consistent_snap import schedule
 from consistent_snap import snapshot_request
 from consistent_snap import states
@@ -90,6 +92,9 @@ class Scheduler:
         cap = self.conf.coordinator.max_concurrent_snapshots
         room = (cap - db_api.group_snapshot_count_running(context)
                 if cap else None)
+        per_host = self.conf.coordinator.max_concurrent_per_host
+        busy = (db_api.group_snapshot_count_running_by_host(context)
+                if per_host else {})
         for policy in db_api.backup_policy_list_due(context, now):
             if room is not None and room <= 0:
                 # Not claimed: it stays due, first in line next time.
@@ -97,8 +102,32 @@ class Scheduler:
                          '[coordinator] max_concurrent_snapshots allows: '
                          'due backup policies wait', cap)
                 return
-            if self.fire(context, policy, now) and room is not None:
-                room -= 1
+            hosts = self._hosts(context, policy) if per_host else set()
+            full = sorted(h for h in hosts if busy.get(h, 0) >= per_host)
+            if full:
+                LOG.info('Backup policy %s waits: %s at [coordinator] '
+                         'max_concurrent_per_host', policy['id'],
+                         ', '.join(full))
+                continue
+            if self.fire(context, policy, now):
+                if room is not None:
+                    room -= 1
+                for host in hosts:
+                    busy[host] = busy.get(host, 0) + 1
+
+    def _hosts(self, context, policy):
+        """The compute hosts of the policy's app group, as resolved now.
+
+        Empty when that fails: fire() then records why.
+        """
+        try:
+            group = db_api.app_group_get(context, policy['app_group_id'])
+            resolved = members.resolve(
+                self.conf, clients.service_connection(self.conf), group,
+                show_host=True)
+        except Exception:
+            return set()
+        return {m.get('host') for m in resolved['members']} - {None}
 
     def fire(self, context, policy, now):
         """Claim the policy's due run and start it; True if started."""

@@ -254,6 +254,19 @@ def group_snapshot_count_running(context):
             .scalar())
 
 
+@main_context_manager.reader
+def group_snapshot_count_running_by_host(context):
+    """{compute host: snapshots in progress with a member there}."""
+    group, member = models.GroupSnapshot, models.MemberSnapshot
+    rows = (context.session.query(member.host,
+                                  sa.func.count(sa.distinct(group.id)))
+            .join(group, member.group_snapshot_id == group.id)
+            .filter(group.status.notin_(list(states.FINAL) +
+                                        [states.DELETING]))
+            .group_by(member.host).all())
+    return dict(rows)
+
+
 @main_context_manager.writer
 def backup_policy_create(context, values):
     row = models.BackupPolicy(id=uuidutils.generate_uuid(), **values)

@@ -307,3 +307,32 @@ def test_two_schedulers_never_fire_one_slot_twice(db, conf, cloud, project,
     fired = casts[0].created + casts[1].created
     assert len(fired) == len(set(fired)) == len(policies)
     assert [len(_runs(db, project, p)) for p in policies] == [1] * 24
+
+
+def test_a_policy_waits_while_one_of_its_hosts_is_at_the_cap(
+        db, conf, cloud, project, admin):
+    conf.set_override('max_concurrent_per_host', 1, group='coordinator')
+    # A snapshot in progress holds a member on a host of this test's own.
+    host, other = 'h1-' + project, 'h2-' + project
+    running = db.group_snapshot_create(_ctx(project), {
+        'project_id': project, 'status': 'capturing', 'mode': 'barrier',
+        'requested_by': 'u'})
+    db.member_snapshots_create(admin, running['id'], [
+        {'server_id': SERVER['server_id'], 'host': host,
+         'status': 'pending'}])
+    blocked_group, free_group = _group(db, project), _group(db, project)
+    cloud[blocked_group['id']] = [dict(SERVER, host=host)]
+    cloud[free_group['id']] = [dict(SERVER, host=other)]
+    blocked = _policy(db, project, blocked_group,
+                      next_run_at=NOW.replace(second=1))
+    free = _policy(db, project, free_group,
+                   next_run_at=NOW.replace(second=2))
+    now = NOW.replace(second=5)
+    _scheduler(conf).tick(now)
+    # The later one went first: its host had room.
+    assert [len(_runs(db, project, p)) for p in (blocked, free)] == [0, 1]
+    assert db.backup_policy_get(admin, blocked['id'])['next_run_at'] == (
+        blocked['next_run_at'])
+    db.group_snapshot_update(admin, running['id'], {'status': 'error'})
+    _scheduler(conf).tick(now)
+    assert len(_runs(db, project, blocked)) == 1
