@@ -14,6 +14,16 @@ export PATH=$CS_VENV/bin:$PATH
 demo() { echo "+ openstack --os-cloud minicloud-demo $*" >&2; openstack --os-cloud minicloud-demo "$@"; }
 admin() { echo "+ openstack --os-cloud minicloud $*" >&2; openstack --os-cloud minicloud "$@"; }
 
+# The test cloud's fake hypervisor forgets its guests when its nova-compute
+# restarts (after tests/cloud/down.sh, a reboot): Nova then shows them with
+# no power state and cannot snapshot them. Deploy the app afresh.
+if openstack --os-cloud minicloud-demo stack show demo-app >/dev/null 2>&1 &&
+  openstack --os-cloud minicloud-demo server list --long --name '^web-' \
+    -f value -c "Power State" | grep -qvx '1'; then
+  echo "The demo app's servers lost their hypervisor: deploying it again"
+  openstack --os-cloud minicloud-demo appgroup delete demo-app 2>/dev/null || true
+  demo stack delete --yes --wait demo-app
+fi
 if ! openstack --os-cloud minicloud-demo stack show demo-app >/dev/null 2>&1; then
   demo stack create --wait -t "$CS_ROOT/devstack/files/demo-app.yaml" demo-app >/dev/null
 fi
