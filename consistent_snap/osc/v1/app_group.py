@@ -285,6 +285,24 @@ class SetAppGroup(command.Command):
             client.update_app_group(group, **attrs)
 
 
+def delete_each(refs, delete_one, kind):
+    """delete_one(ref) for every ref; one failure does not stop the rest.
+
+    kind: what the refs name, in the plural, for the messages.
+    """
+    failed = []
+    for ref in refs:
+        try:
+            delete_one(ref)
+        except sdk_exceptions.SDKException as e:
+            LOG.error("Failed to delete %s '%s': %s", kind, ref,
+                      _error_message(e))
+            failed.append(ref)
+    if failed:
+        raise exceptions.CommandError('%d of %d %s failed to delete: %s' % (
+            len(failed), len(refs), kind, ', '.join(failed)))
+
+
 class DeleteAppGroup(command.Command):
     """Delete app group(s)."""
 
@@ -296,21 +314,11 @@ class DeleteAppGroup(command.Command):
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
-        failed = []
-        for ref in parsed_args.app_groups:
-            # One failure must not stop the others from being deleted.
-            try:
-                client.delete_app_group(_find(client, ref),
-                                        ignore_missing=False)
-            except sdk_exceptions.SDKException as e:
-                LOG.error("Failed to delete app group '%s': %s", ref,
-                          _error_message(e))
-                failed.append(ref)
-        if failed:
-            raise exceptions.CommandError(
-                '%d of %d app groups failed to delete: %s' %
-                (len(failed), len(parsed_args.app_groups),
-                 ', '.join(failed)))
+        delete_each(
+            parsed_args.app_groups,
+            lambda ref: client.delete_app_group(_find(client, ref),
+                                                ignore_missing=False),
+            'app groups')
 
 
 class ListAppGroupMember(command.Lister):

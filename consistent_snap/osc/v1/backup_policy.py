@@ -3,7 +3,6 @@
 import argparse
 import logging
 
-from openstack import exceptions as sdk_exceptions
 from osc_lib.command import command
 from osc_lib import exceptions
 from osc_lib import utils
@@ -210,18 +209,8 @@ class DeleteBackupPolicy(command.Command):
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
-        failed = []
-        for ref in parsed_args.backup_policies:
-            # One failure must not stop the others from being deleted.
-            try:
-                client.delete_backup_policy(_find(client, ref),
-                                            ignore_missing=False)
-            except sdk_exceptions.SDKException as e:
-                LOG.error("Failed to delete backup policy '%s': %s", ref,
-                          app_group._error_message(e))
-                failed.append(ref)
-        if failed:
-            raise exceptions.CommandError(
-                '%d of %d backup policies failed to delete: %s' %
-                (len(failed), len(parsed_args.backup_policies),
-                 ', '.join(failed)))
+        app_group.delete_each(
+            parsed_args.backup_policies,
+            lambda ref: client.delete_backup_policy(
+                _find(client, ref), ignore_missing=False),
+            'backup policies')
