@@ -41,6 +41,7 @@ from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import conf as cs_conf
 from consistent_snap import context as cs_context
 from consistent_snap.coordinator import fence as cs_fence
+from consistent_snap.coordinator import inbox as cs_inbox
 from consistent_snap import rpc
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -49,7 +50,9 @@ import bench_fence as bf  # noqa: E402
 
 CONF = cs_conf.CONF
 BASELINES = ('sequential', 'uncoordinated', 'poll')
-VARIANTS = BASELINES + cs_fence.MODES
+# shared_start_calls: shared_start with one call per host even where the
+# fence would broadcast, to show what the broadcast saves.
+VARIANTS = BASELINES + cs_fence.MODES + ('shared_start_calls',)
 OFFSET_VARIANTS = ('shared_start', 'naive_shared_start', 'barrier')
 METRICS = ('skew_ms', 'fanout_ms', 'e2e_ms', 'freeze_ms')
 EXTRA = ('est_skew_ms', 'start_skew_ms', 'lead_ms', 'late_ms',
@@ -97,6 +100,17 @@ class TimedAgentAPI(agent_rpcapi.AgentAPI):
     def _call(self, context, host, method, *args, **kwargs):
         self.sends.append((method, time.time()))
         return super()._call(context, host, method, *args, **kwargs)
+
+    def broadcast(self, context, phase, *args, **kwargs):
+        self.sends.append((phase, time.time()))
+        return super().broadcast(context, phase, *args, **kwargs)
+
+
+class CallsFence(cs_fence.Fence):
+    """The fence with one call per host, never a broadcast."""
+
+    def _broadcasts(self, priority=False):
+        return False
 
 
 class NaiveFence(cs_fence.Fence):
@@ -204,7 +218,12 @@ class Bench:
         self.args = args
         self.fleet = fleet
         self.ctx = cs_context.RequestContext()
-        self.agents = TimedAgentAPI()
+        # The coordinator's inbox, for the hosts' answers to a broadcast.
+        inbox = cs_inbox.FenceInbox()
+        self.inbox_server = rpc.get_server(messaging.Target(
+            topic=rpc.COORDINATOR_TOPIC, server=CONF.host), [inbox])
+        self.inbox_server.start()
+        self.agents = TimedAgentAPI(inbox=inbox, reply_to=CONF.host)
         self.bench = rpc.get_client(messaging.Target(
             topic=rpc.AGENT_TOPIC, version='1.0'))
         # Injected clock offsets, seconds; the Fence never sees them.
@@ -246,8 +265,9 @@ class Bench:
 
         def on_phase(status, **values):
             phases.setdefault(status, time.time())
-        fence_class = (NaiveFence if variant == 'naive_shared_start'
-                       else cs_fence.Fence)
+        fence_class = {'naive_shared_start': NaiveFence,
+                       'shared_start_calls': CallsFence}.get(variant,
+                                                             cs_fence.Fence)
         fence = fence_class(CONF, self.agents, self.ctx, str(uuid.uuid4()),
                             by_host, quiesce=True, on_phase=on_phase)
         self.agents.sends = []
@@ -265,8 +285,8 @@ class Bench:
                 results, sent_at = self.poll_round(fence)
                 start_method = None
             else:
-                mode = ('shared_start' if variant == 'naive_shared_start'
-                        else variant)
+                mode = ('shared_start' if variant in (
+                    'naive_shared_start', 'shared_start_calls') else variant)
                 results = fence.capture(consistent=True, mode=mode)
                 sent_at = phases['fencing' if mode == 'barrier'
                                  else 'capturing']
@@ -527,6 +547,8 @@ def parse_args(argv):
                         '(half the RPC servers) and priority is skipped')
     p.add_argument('--fanout-workers', type=int,
                    help='override [coordinator] fanout_workers')
+    p.add_argument('--broadcast-min-hosts', type=int,
+                   help='override [coordinator] broadcast_min_hosts')
     p.add_argument('--seed', type=int, default=7)
     p.add_argument('--output', type=pathlib.Path)
     args = p.parse_args(argv)
@@ -558,6 +580,9 @@ def configure(args, workdir):
     if args.fanout_workers:
         CONF.set_override('fanout_workers', args.fanout_workers,
                           group='coordinator')
+    if args.broadcast_min_hosts:
+        CONF.set_override('broadcast_min_hosts', args.broadcast_min_hosts,
+                          group='coordinator')
     rpc.init(CONF)
     return sim, state
 
@@ -580,12 +605,14 @@ def main(argv=None, out=sys.stdout):
               info['python'], info['oslo.messaging']), file=out)
     print('broker: %s; hosts: up to %d per sim_agents process; members: %d '
           'per host; fence: clock_probes %d, lead_rtt_factor %.1f, '
-          'lead_margin_ms %.0f, fanout_workers %d; poll interval %.1f s'
+          'lead_margin_ms %.0f, fanout_workers %d, broadcast_min_hosts %d; '
+          'poll interval %.1f s'
           % (bf.masked_url(args.transport_url), args.hosts_per_process,
              args.members_per_host, CONF.coordinator.clock_probes,
              CONF.coordinator.lead_rtt_factor,
              CONF.coordinator.lead_margin_ms,
-             CONF.coordinator.fanout_workers, args.poll_interval),
+             CONF.coordinator.fanout_workers,
+             CONF.coordinator.broadcast_min_hosts, args.poll_interval),
           file=out, flush=True)
     priority = max(args.hosts) <= args.no_priority_above
     fleet = Fleet(workdir, config, args.hosts_per_process,
@@ -648,6 +675,8 @@ def main(argv=None, out=sys.stdout):
                                   base + offset_entries)
     finally:
         fleet.stop()
+        bench.inbox_server.stop()
+        bench.inbox_server.wait()
         rpc.cleanup()
         print('stopped %d sim_agents processes' % len(fleet.procs),
               file=out, flush=True)
@@ -676,7 +705,8 @@ def main(argv=None, out=sys.stdout):
                  for k, v in vars(args).items()},
         'config': {k: getattr(CONF.coordinator, k) for k in (
             'clock_probes', 'lead_rtt_factor', 'lead_margin_ms',
-            'fanout_workers', 'capture_timeout', 'finalize_timeout')},
+            'fanout_workers', 'broadcast_min_hosts', 'capture_timeout',
+            'finalize_timeout')},
         'scale': scale, 'results': entries, 'ratios': rows,
         'clock_offsets': offset_entries,
         'self_rusage_maxrss_mib':

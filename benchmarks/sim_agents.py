@@ -78,8 +78,10 @@ class OffsetAgent(agent_manager.AgentManager):
         return _shift(report, offset)
 
     @messaging.expose
-    def commit(self, context, snapshot_id):
-        return _shift(super().commit(context, snapshot_id), self.offset)
+    def commit(self, context, snapshot_id, capture_at=None):
+        return _shift(super().commit(context, snapshot_id,
+                                     _back(capture_at, self.offset)),
+                      self.offset)
 
     @messaging.expose
     def finalize(self, context, snapshot_id, deadline):

@@ -15,9 +15,11 @@ import oslo_messaging as messaging
 from consistent_snap.agent import deadman
 from consistent_snap.capturers import libvirt as libvirt_capturer
 from consistent_snap import clients
+from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap import drivers
 from consistent_snap import exception
 from consistent_snap.quiescers import base as quiescer_base
+from consistent_snap import rpc
 from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
@@ -50,7 +52,7 @@ class _HostSnapshot:
 
 
 class AgentManager:
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host, quiescer=None, capturers=None):
@@ -61,6 +63,7 @@ class AgentManager:
         self._injected_capturers = capturers
         self._snapshots = {}
         self._lock = threading.Lock()
+        self._coordinators = None
         journal = os.path.join(conf.state_path,
                                'agent-%s-frozen.json' % host)
         self.deadman = deadman.Deadman(self.quiescer.thaw, journal)
@@ -159,22 +162,58 @@ class AgentManager:
 
         def run():
             self._freeze_at(snap, fence_at, deadline, quiesce,
-                            max_freeze_ms, received_at)
+                            max_freeze_ms, received_at, capture)
             if capture:
-                self._capture(snap)
                 self._thaw(snap)
             return snap.report(self.host)
         return self._once(snap, phase, run)
 
     @messaging.expose
-    def commit(self, context, snapshot_id):
+    def commit(self, context, snapshot_id, capture_at=None):
         snap = self._snapshot(snapshot_id)
 
         def run():
-            self._capture(snap)
+            frozen = [m for m in snap.members.values()
+                      if m['status'] == 'frozen']
+            _each_at_once(frozen, lambda member: self._capture_member(
+                snap, member, capture_at))
             self._thaw(snap)
             return snap.report(self.host)
         return self._once(snap, 'commit', run)
+
+    @messaging.expose
+    def fence_broadcast(self, context, snapshot_id, phase, offsets, at,
+                        deadline, quiesce, max_freeze_ms, trust_id,
+                        reply_to):
+        """A phase sent to every agent at once (AgentAPI.broadcast).
+
+        Only the hosts in offsets act; each answers reply_to with a cast.
+        phase: 'ping' (to time the broadcast), 'capture', 'freeze',
+        'commit'.
+        """
+        if self.host not in offsets:
+            return
+        offset = offsets[self.host]
+
+        def local(instant):
+            return None if instant is None else instant + offset
+        try:
+            if phase == 'ping':
+                report = self.ping(context)
+            elif phase == 'commit':
+                report = self.commit(context, snapshot_id, local(at))
+            else:
+                # Members come from prepare: a host that missed it fails.
+                report = self._fence(snapshot_id, None, local(at),
+                                     local(deadline), quiesce, max_freeze_ms,
+                                     trust_id, phase, phase == 'capture')
+        except Exception as e:
+            report = {'host': self.host, 'error': '%s failed on host %s: '
+                      '%s' % (phase, self.host, rpc.remote_message(e))}
+        if self._coordinators is None:
+            self._coordinators = coordinator_rpcapi.CoordinatorAPI()
+        self._coordinators.fence_report(context, reply_to, snapshot_id,
+                                        phase, self.host, report)
 
     @messaging.expose
     def finalize(self, context, snapshot_id, deadline):
@@ -223,8 +262,9 @@ class AgentManager:
         return snap.report(self.host)
 
     def _freeze_at(self, snap, fence_at, deadline, quiesce, max_freeze_ms,
-                   received_at):
-        """Sleep until fence_at (this host's clock), then freeze.
+                   received_at, capture):
+        """Freeze every member at fence_at (this host's clock); with
+        ``capture``, each member is captured as soon as it is frozen.
 
         received_at: when the message that starts the freeze arrived, from
         which the coordinator reads its fan-out.
@@ -239,35 +279,41 @@ class AgentManager:
                            'after its deadline; nothing was frozen' %
                            (time.time() - deadline))
             return
-        if fence_at is not None:
-            delay = fence_at - time.time()
-            if delay > 0:
-                time.sleep(delay)
-        started_at = time.time()
         members = list(snap.members.values())
-        for member in members:
-            member['started_at'] = started_at
         limit_ms = min(max_freeze_ms or self.conf.agent.max_freeze_ms,
                        self.conf.agent.max_freeze_ms)
-        # Armed before the first freeze: whatever happens next, it thaws.
-        self.deadman.arm(snap.id, members, limit_ms / 1000.0)
+        wait = max(0.0, fence_at - time.time()) if fence_at else 0.0
+        # Armed before the first freeze, whatever happens next, it thaws;
+        # and before T, so that its journal's fsync does not delay T.
+        self.deadman.arm(snap.id, members, wait + limit_ms / 1000.0)
         snap.frozen = members
-        for member in members:
-            if quiesce or member.get('require_quiesce'):
-                level, reason = self.quiescer.freeze(member, limit_ms / 1000)
-            else:
-                level, reason = (quiescer_base.CRASH,
-                                 'quiesce was not asked for')
-            member.update(consistency=level, consistency_reason=reason,
-                          frozen_at=time.time(), status='frozen',
-                          quiesced=level != quiescer_base.CRASH)
-            if level == quiescer_base.CRASH and member.get(
-                    'require_quiesce'):
-                # Refused, not downgraded: the abort thaws the others.
-                self._fail(member, 'freeze', 'a quiesce is required (%s) '
-                           'but %s' % (member['require_quiesce'], reason))
+        # Also before T: the capturers' drivers and connections.
+        self._capturers(snap)
 
-    def _capture_member(self, snap, member):
+        def freeze(member):
+            _sleep_until(fence_at)
+            self._freeze_member(member, quiesce, limit_ms)
+            if capture and member['status'] == 'frozen':
+                self._capture_member(snap, member)
+        _each_at_once(members, freeze)
+
+    def _freeze_member(self, member, quiesce, limit_ms):
+        member['started_at'] = time.time()
+        if quiesce or member.get('require_quiesce'):
+            level, reason = self.quiescer.freeze(member, limit_ms / 1000)
+        else:
+            level, reason = (quiescer_base.CRASH,
+                             'quiesce was not asked for')
+        member.update(consistency=level, consistency_reason=reason,
+                      frozen_at=time.time(), status='frozen',
+                      quiesced=level != quiescer_base.CRASH)
+        if level == quiescer_base.CRASH and member.get('require_quiesce'):
+            # Refused, not downgraded: the abort thaws the others.
+            self._fail(member, 'freeze', 'a quiesce is required (%s) but '
+                       '%s' % (member['require_quiesce'], reason))
+
+    def _capture_member(self, snap, member, capture_at=None):
+        """Fix the member's point in time at capture_at (None: now)."""
         labels = {
             'name': 'cs-%s-%s' % (snap.id[:8], member.get('name') or
                                   member['server_id'][:8]),
@@ -279,34 +325,22 @@ class AgentManager:
         }
         captures = []
         snap.captures[member['server_id']] = captures
-        for capturer in self._capturers(snap):
-            captures.append((capturer, capturer.capture(member, labels)))
-        member['artifacts'] = [a for _, c in captures for a in c.artifacts]
-        member['captured_at'] = min(c.called_at for _, c in captures)
-        return captures
-
-    def _capture(self, snap):
-        """Fix every member's point in time, all members at once."""
-        members = [m for m in snap.members.values()
-                   if m['status'] == 'frozen']
-        if not members:
-            return
+        _sleep_until(capture_at)
         # Not max_freeze: the dead-man timer thaws at max_freeze anyway,
         # and _thaw tells which points were fixed too late to count.
         deadline = time.time() + self.conf.agent.fix_timeout
-        with concurrent.futures.ThreadPoolExecutor(
-                max_workers=max(1, len(members))) as pool:
-            started = {pool.submit(self._capture_member, snap, m): m
-                       for m in members}
-            for future, member in started.items():
-                try:
-                    captures = future.result()
-                    for capturer, capture in captures:
-                        capturer.wait_fixed(capture, deadline)
-                    member['fixed_at'] = max(c.fixed_at for _, c in captures)
-                    member['status'] = 'captured'
-                except Exception as e:
-                    self._fail(member, 'capture', e)
+        try:
+            for capturer in self._capturers(snap):
+                captures.append((capturer, capturer.capture(member, labels)))
+            member['artifacts'] = [a for _, c in captures
+                                   for a in c.artifacts]
+            member['captured_at'] = min(c.called_at for _, c in captures)
+            for capturer, capture in captures:
+                capturer.wait_fixed(capture, deadline)
+            member['fixed_at'] = max(c.fixed_at for _, c in captures)
+            member['status'] = 'captured'
+        except Exception as e:
+            self._fail(member, 'capture', e)
 
     def _thaw(self, snap):
         frozen, snap.frozen = snap.frozen, []
@@ -336,3 +370,26 @@ class AgentManager:
                   member['server_id'], self.host, error)
         member.update(status='error', error='%s failed on host %s: %s' % (
             phase, self.host, error))
+
+
+def _sleep_until(instant):
+    """Sleep until instant (epoch seconds, this host's clock), if given."""
+    if instant is not None:
+        delay = instant - time.time()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _each_at_once(members, work):
+    """work(member) for every member, each in a thread of its own.
+
+    The threads start now, so that work which sleeps until an instant
+    pays for no thread start after it. One member needs no thread.
+    """
+    if len(members) == 1:
+        work(members[0])
+        return
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, len(members))) as pool:
+        for future in [pool.submit(work, m) for m in members]:
+            future.result()

@@ -10,11 +10,16 @@ class AgentAPI:
     API version history:
 
         1.0 - ping, prepare, capture, freeze, commit, finalize, abort
+        1.1 - commit takes capture_at; fence_broadcast
     """
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
-    def __init__(self, timeout=None):
+    def __init__(self, timeout=None, inbox=None, reply_to=None):
+        # With an inbox (coordinator.inbox.FenceInbox served as reply_to),
+        # a phase can be broadcast to every host at once.
+        self.inbox = inbox
+        self.reply_to = reply_to
         self.client = rpc.get_client(
             messaging.Target(topic=rpc.AGENT_TOPIC, version='1.0'),
             version_cap=self.RPC_API_VERSION, timeout=timeout)
@@ -24,10 +29,12 @@ class AgentAPI:
             version_cap=self.RPC_API_VERSION, timeout=timeout)
 
     def _call(self, context, host, method, timeout=None, priority=False,
-              **kwargs):
+              version=None, **kwargs):
         client = self.priority_client if priority else self.client
         # timeout=None would mean the transport's default, not the client's.
         options = {'timeout': timeout} if timeout is not None else {}
+        if version is not None:
+            options['version'] = version
         return client.prepare(server=host, **options).call(
             context, method, **kwargs)
 
@@ -64,10 +71,14 @@ class AgentAPI:
                           quiesce=quiesce, max_freeze_ms=max_freeze_ms,
                           trust_id=trust_id)
 
-    def commit(self, context, host, snapshot_id, timeout):
-        """Barrier phase 3: capture the frozen members, then thaw."""
+    def commit(self, context, host, snapshot_id, capture_at, timeout):
+        """Barrier phase 3: capture the frozen members, then thaw.
+
+        capture_at: when, on the agent's clock; None: now.
+        """
         return self._call(context, host, 'commit', timeout=timeout,
-                          snapshot_id=snapshot_id)
+                          version='1.1', snapshot_id=snapshot_id,
+                          capture_at=capture_at)
 
     def finalize(self, context, host, snapshot_id, deadline, timeout):
         """Wait, thawed, until every artifact is available.
@@ -81,3 +92,21 @@ class AgentAPI:
         """Thaw, and delete what this host made for the snapshot."""
         return self._call(context, host, 'abort', timeout=timeout,
                           snapshot_id=snapshot_id)
+
+    def broadcast(self, context, phase, snapshot_id, offsets, at, deadline,
+                  quiesce, max_freeze_ms, timeout, trust_id=None):
+        """One message for every host of a prepared snapshot at once.
+
+        phase: 'ping', 'capture', 'freeze' or 'commit'; offsets: {host:
+        its clock minus ours} for every host of the snapshot, which is also
+        how a host knows the message is for it; at, deadline: our clock.
+        Each host answers with a cast to the inbox: {host: report or
+        exception}, as the per-host calls give.
+        """
+        self.inbox.expect(snapshot_id, phase, offsets)
+        self.client.prepare(fanout=True, version='1.1').cast(
+            context, 'fence_broadcast', snapshot_id=snapshot_id, phase=phase,
+            offsets=offsets, at=at, deadline=deadline, quiesce=quiesce,
+            max_freeze_ms=max_freeze_ms, trust_id=trust_id,
+            reply_to=self.reply_to)
+        return self.inbox.wait(snapshot_id, phase, timeout)

@@ -26,6 +26,14 @@ opts = [
     cfg.IntOpt('fanout_workers', default=64, min=1,
                help='Threads that send the per-host messages of one phase '
                     'at once.'),
+    cfg.IntOpt('broadcast_min_hosts', default=32, min=2,
+               help='From this many hosts in one snapshot, its capture, '
+                    'freeze and commit go as one fanout message to every '
+                    'agent, each host answering with a cast, instead of '
+                    'one call per host, whose sending cost grows with the '
+                    'hosts and must fit in the lead before T. Every agent '
+                    'of the cloud receives the broadcast and all but the '
+                    'snapshot\'s hosts drop it.'),
     cfg.FloatOpt('schedule_interval', default=1.0, min=0.1,
                  help='Seconds between two looks for due backup policies. '
                       'A policy fires within this much of its slot; '

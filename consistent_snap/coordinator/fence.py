@@ -5,6 +5,7 @@ database, so benchmarks drive it too; the planning (clock offsets, the lead
 before T, the skew) is in pure functions of measured numbers.
 """
 
+import collections
 import concurrent.futures
 import dataclasses
 import time
@@ -37,6 +38,35 @@ class Probe:
         # The agent read its clock about half-way through the round trip.
         return self.agent_time - (self.sent_at + self.received_at) / 2
 
+    @property
+    def bounds(self):
+        """(lowest, highest) offset this probe allows.
+
+        The agent read its clock at some instant between sent_at and
+        received_at.
+        """
+        return (self.agent_time - self.received_at,
+                self.agent_time - self.sent_at)
+
+
+def clock_offset(probes):
+    """One host's clock offset from its probes: the smallest correction
+    that every probe allows.
+
+    Each probe bounds the offset (``Probe.bounds``); together they bound it
+    to the intersection. The midpoint of a round trip is off by up to half
+    of it on a loaded machine, while clocks that NTP keeps in step are
+    usually closer than that: correcting by the midpoint would add more
+    error than it removes. So a host is only moved by what the probes
+    prove, the point of the intersection nearest zero. If the probes
+    disagree (the clock stepped), the fastest probe's midpoint is used.
+    """
+    low = max(p.bounds[0] for p in probes)
+    high = min(p.bounds[1] for p in probes)
+    if low > high:
+        return min(probes, key=lambda p: p.rtt).offset
+    return min(max(0.0, low), high)
+
 
 # Clock probes in flight at once: a probe sent in a burst to every host
 # waits behind the others, and its round trip (so the offset's error and
@@ -47,8 +77,10 @@ PROBE_WORKERS = 8
 def lead_seconds(probes, rtt_factor, margin_ms, dispatch=0.0):
     """How far ahead T must be for every host to hold its message at T.
 
-    dispatch: how long sending one message to every host took, measured on
-    prepare: the last host's message leaves that much after the first.
+    dispatch: how long one phase takes to reach every host beyond a round
+    trip, measured in prepare: per-host calls, the spread of their sends
+    (the last leaves that much after the first); a broadcast, its round
+    trip to the last host.
     """
     slowest = max((p.rtt for p in probes), default=0.0)
     return slowest * rtt_factor + dispatch + margin_ms / 1000.0
@@ -94,6 +126,7 @@ class Fence:
         self.quiesce = quiesce
         self.trust_id = trust_id
         self.offsets = {}
+        self.probes = []
         self.fence_at = None
         self.dispatch = 0.0
         self._on_phase = on_phase or (lambda status, **values: None)
@@ -172,24 +205,67 @@ class Fence:
                     host, rpc.remote_message(result)))
         # Clocks are read on ping round trips, which do no other work:
         # the fastest of a few gives the tightest offset.
-        probes = {}
+        probes = collections.defaultdict(list)
 
         def ping(host):
             sent_at = time.time()
             reply = self.agents.ping(self.context, host, timeout=timeout)
-            probe = Probe(host, sent_at, time.time(), reply['time'])
-            if host not in probes or probe.rtt < probes[host].rtt:
-                probes[host] = probe
+            probes[host].append(
+                Probe(host, sent_at, time.time(), reply['time']))
         for _ in range(self.conf.coordinator.clock_probes):
             self._fanout(ping, workers=PROBE_WORKERS)
-        self.offsets = {h: p.offset for h, p in probes.items()}
-        return list(probes.values())
+        self.offsets = {h: clock_offset(p) for h, p in probes.items()}
+        # The lead only needs each host's fastest round trip.
+        self.probes = [min(p, key=lambda probe: probe.rtt)
+                       for p in probes.values()]
+        if self._broadcasts():
+            self._time_broadcast(timeout)
+        return self.probes
+
+    def _time_broadcast(self, timeout):
+        """How long a broadcast takes to reach every host and come back.
+
+        It leaves once, but each host has to take it in; T's lead must
+        cover the last one, as it covers the last per-host call.
+        """
+        sent = time.time()
+        answers = self._broadcast('ping', None, None, timeout)
+        for host, answer in sorted(answers.items()):
+            if isinstance(answer, Exception):
+                raise Failed('Host %s did not answer a broadcast within '
+                             '%.0f s: %s. Nothing was frozen.' % (
+                                 host, timeout, rpc.remote_message(answer)))
+        self.dispatch = time.time() - sent
 
     def _deadline(self, fence_at):
         """When the capture phase is given up; and the RPC timeout."""
         lead = max(0.0, (fence_at or time.time()) - time.time())
         timeout = lead + self.conf.coordinator.capture_timeout
         return time.time() + timeout, timeout
+
+    def _broadcasts(self, priority=False):
+        """Whether a phase goes to every host as one message."""
+        return (bool(self.probes) and not priority and
+                getattr(self.agents, 'inbox', None) is not None and
+                len(self.hosts) >= self.conf.coordinator.broadcast_min_hosts)
+
+    def _phase(self, phase, call, at, deadline, timeout, priority=False):
+        """A phase on every host: {host: report or exception}.
+
+        call(host) for each, in a thread of its own as the calls block
+        until T; or, for many hosts, one broadcast.
+        """
+        if not self._broadcasts(priority):
+            return self._fanout(call, workers=len(self.hosts))
+        return self._broadcast(phase, at, deadline, timeout)
+
+    def _broadcast(self, phase, at, deadline, timeout):
+        # Every host of the snapshot is named, even one whose offset is 0.
+        offsets = {host: self.offsets.get(host, 0.0) for host in self.hosts}
+        return self.agents.broadcast(
+            self.context, phase, self.id, offsets, at, deadline,
+            self.quiesce, self._max_freeze_ms(), timeout,
+            trust_id=self.trust_id)
 
     def _capture(self, fence_at, priority=False):
         deadline, timeout = self._deadline(fence_at)
@@ -200,7 +276,8 @@ class Fence:
                 self._local(host, fence_at), self._local(host, deadline),
                 self.quiesce, self._max_freeze_ms(), timeout=timeout,
                 priority=priority, trust_id=self.trust_id)
-        return self._fanout(capture, workers=len(self.hosts))
+        return self._phase('capture', capture, fence_at, deadline, timeout,
+                           priority)
 
     def _barrier(self, fence_at):
         deadline, timeout = self._deadline(fence_at)
@@ -211,16 +288,28 @@ class Fence:
                 self._local(host, fence_at), self._local(host, deadline),
                 self.quiesce, self._max_freeze_ms(), timeout=timeout,
                 trust_id=self.trust_id)
-        frozen = self._fanout(freeze, workers=len(self.hosts))
+        frozen = self._phase('freeze', freeze, fence_at, deadline, timeout)
         self._report_all(frozen)
         # Only when every member on every host is frozen: commit.
         self._raise_first_error('freeze', frozen)
         self._on_phase('capturing')
+        # Every member is frozen now, so any instant is a consistent point;
+        # one instant for all of them also lines up the members that
+        # could not be quiesced, whose point is their capture.
+        capture_at = self._fence_at()
+        deadline, timeout = self._deadline(capture_at)
 
         def commit(host):
             return self.agents.commit(self.context, host, self.id,
+                                      self._local(host, capture_at),
                                       timeout=timeout)
-        return self._fanout(commit, workers=len(self.hosts))
+        return self._phase('commit', commit, capture_at, deadline, timeout)
+
+    def _fence_at(self):
+        """T: late enough for every host to hold its message by then."""
+        return time.time() + lead_seconds(
+            self.probes, self.conf.coordinator.lead_rtt_factor,
+            self.conf.coordinator.lead_margin_ms, self.dispatch)
 
     def capture(self, consistent, mode):
         """Fix every member's point in time; {host: report}."""
@@ -229,11 +318,9 @@ class Fence:
             self._on_phase('capturing')
             results = self._capture(None)
         else:
-            probes = self.prepare()
+            self.prepare()
             if mode != 'priority':
-                self.fence_at = time.time() + lead_seconds(
-                    probes, self.conf.coordinator.lead_rtt_factor,
-                    self.conf.coordinator.lead_margin_ms, self.dispatch)
+                self.fence_at = self._fence_at()
             self._on_phase('fencing', fence_at=self.fence_at)
             if mode == 'barrier':
                 results = self._barrier(self.fence_at)

@@ -8,6 +8,7 @@ from oslo_utils import timeutils
 from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import context as cs_context
 from consistent_snap import coordination
+from consistent_snap.coordinator import inbox
 from consistent_snap.coordinator import rpcapi
 from consistent_snap.coordinator import scheduler
 from consistent_snap.coordinator import snapshot
@@ -24,13 +25,14 @@ def lock_name(snapshot_id):
 class CoordinatorManager:
     """The patent's cloud operation server: drives group snapshots."""
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host):
         self.conf = conf
         self.host = host
         self.agents = None
+        self.inbox = inbox.FenceInbox()
         self.notifier = None
         self.coordination = coordination.Coordination(conf, host)
         self.scheduler = None
@@ -40,7 +42,8 @@ class CoordinatorManager:
 
     def start(self):
         """After the fork: clients, locks, the sweep and schedule threads."""
-        self.agents = agent_rpcapi.AgentAPI()
+        self.agents = agent_rpcapi.AgentAPI(inbox=self.inbox,
+                                            reply_to=self.host)
         self.notifier = rpc.get_notifier(
             'consistent-snap-coordinator.%s' % self.host)
         self.coordination.start()
@@ -108,6 +111,10 @@ class CoordinatorManager:
     @messaging.expose
     def ping(self, context):
         return {'host': self.host, 'time': time.time()}
+
+    @messaging.expose
+    def fence_report(self, context, snapshot_id, phase, host, report):
+        self.inbox.fence_report(context, snapshot_id, phase, host, report)
 
     @messaging.expose
     def create_group_snapshot(self, context, snapshot_id):

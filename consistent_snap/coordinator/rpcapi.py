@@ -9,9 +9,10 @@ class CoordinatorAPI:
     API version history:
 
         1.0 - ping, create_group_snapshot, delete_group_snapshot
+        1.1 - fence_report
     """
 
-    RPC_API_VERSION = '1.0'
+    RPC_API_VERSION = '1.1'
 
     def __init__(self, timeout=None):
         target = messaging.Target(topic=rpc.COORDINATOR_TOPIC, version='1.0')
@@ -30,3 +31,10 @@ class CoordinatorAPI:
     def delete_group_snapshot(self, context, snapshot_id):
         self.client.cast(context, 'delete_group_snapshot',
                          snapshot_id=snapshot_id)
+
+    def fence_report(self, context, coordinator, snapshot_id, phase, host,
+                     report):
+        """A host's answer to a broadcast phase, to the one who sent it."""
+        self.client.prepare(server=coordinator, version='1.1').cast(
+            context, 'fence_report', snapshot_id=snapshot_id, phase=phase,
+            host=host, report=report)

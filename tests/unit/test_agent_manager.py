@@ -88,6 +88,18 @@ def test_barrier_freezes_then_commits_then_finalizes(agent):
     assert {m['status'] for m in final['members']} == {'available'}
 
 
+def test_a_commit_captures_at_its_instant_while_still_frozen(agent):
+    fence_at = time.time() + 0.02
+    agent.freeze(None, 'gs5', MEMBERS, fence_at, None, True, 2000)
+    capture_at = time.time() + 0.05
+    committed = agent.commit(None, 'gs5', capture_at=capture_at)
+    for member in committed['members']:
+        assert member['started_at'] >= fence_at
+        assert (member['frozen_at'] < capture_at <= member['captured_at']
+                <= member['thawed_at'])
+        assert member['consistency'] == 'filesystem'
+
+
 def test_a_lost_commit_cannot_leave_a_guest_frozen(agent):
     agent.freeze(None, 'gs3', MEMBERS, None, None, True, max_freeze_ms=150)
     assert agent.quiescer.frozen == {'s1', 's2'}

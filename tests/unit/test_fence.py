@@ -8,6 +8,40 @@ def test_offset_is_read_half_way_through_the_round_trip():
     assert round(probe.offset, 6) == 0.020
 
 
+def _probe(sent_at, received_at, agent_time):
+    return fence.Probe('h', sent_at, received_at, agent_time)
+
+
+def test_a_clock_within_the_round_trip_is_not_moved():
+    # The midpoint says +3 ms, but a 10 ms round trip cannot tell that
+    # from an asymmetric delay: zero is allowed, so nothing is corrected.
+    assert fence.clock_offset([_probe(100.0, 100.010, 100.008)]) == 0.0
+
+
+def test_a_clock_beyond_the_round_trip_is_moved_by_what_is_proven():
+    # Agent read 100.025 between 100.0 and 100.010: offset in [15, 25] ms.
+    offset = fence.clock_offset([_probe(100.0, 100.010, 100.025)])
+    assert round(offset, 6) == 0.015
+
+
+def test_every_probe_narrows_the_offset():
+    # [15, 25] ms and [18, 30] ms: at least 18 ms.
+    offset = fence.clock_offset([_probe(100.0, 100.010, 100.025),
+                                 _probe(200.0, 200.012, 200.030)])
+    assert round(offset, 6) == 0.018
+    # A clock behind: [-25, -15] ms and [-22, -20] ms: at most -20 ms.
+    offset = fence.clock_offset([_probe(100.0, 100.010, 99.985),
+                                 _probe(200.0, 200.002, 199.980)])
+    assert round(offset, 6) == -0.020
+
+
+def test_probes_that_disagree_fall_back_to_the_fastest_midpoint():
+    # [15, 25] ms, then the clock stepped: [-6, -4] ms.
+    offset = fence.clock_offset([_probe(100.0, 100.010, 100.025),
+                                 _probe(200.0, 200.002, 199.996)])
+    assert round(offset, 6) == -0.005
+
+
 def test_lead_grows_with_the_slowest_host():
     probes = [fence.Probe('a', 0.0, 0.002, 0.0),
               fence.Probe('b', 0.0, 0.010, 0.0)]

@@ -21,9 +21,10 @@ def test_client_and_server_speak_the_same_rpc_version(client, server):
 @pytest.mark.parametrize('server, methods', [
     (agent_manager.AgentManager,
      {'ping', 'prepare', 'capture', 'freeze', 'commit', 'finalize',
-      'abort'}),
+      'abort', 'fence_broadcast'}),
     (coordinator_manager.CoordinatorManager,
-     {'ping', 'create_group_snapshot', 'delete_group_snapshot'}),
+     {'ping', 'create_group_snapshot', 'delete_group_snapshot',
+      'fence_report'}),
 ])
 def test_only_the_rpc_api_is_exposed(server, methods):
     exposed = {name for name in dir(server)
