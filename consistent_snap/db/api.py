@@ -4,6 +4,7 @@ Rows go out as plain dicts, so callers never hold a session open.
 """
 
 import os
+import sqlite3
 
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
@@ -16,6 +17,21 @@ from consistent_snap import states
 
 main_context_manager = enginefacade.transaction_context()
 _configured = False
+
+
+@sa.event.listens_for(sa.engine.Engine, 'connect')
+def _sqlite_shares_the_file(dbapi_connection, connection_record):
+    """The API and the coordinator's threads write one SQLite file.
+
+    In WAL mode readers never block the writer; and a writer waits up to
+    30 s for another to finish rather than 5 s, which a loaded 2-CPU host
+    exceeded ("database is locked").
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA busy_timeout = 30000')
+        cursor.execute('PRAGMA journal_mode = WAL')
+        cursor.close()
 
 
 def configure(conf):
