@@ -77,6 +77,20 @@ class AgentManager:
         self.deadman.recover()
         if 'libvirt' in self.conf.agent.capturers:
             libvirt_capturer.merge_leftovers(self.conf)
+        if self.conf.agent.check_host:
+            threading.Thread(target=self._warm_up, name='warm-up',
+                             daemon=True).start()
+
+    def _warm_up(self):
+        """Authenticate and find Nova before the first prepare needs to.
+
+        On a loaded host that took seconds of prepare's 10 s timeout.
+        """
+        try:
+            clients.service_connection(self.conf).compute.get_endpoint()
+        except Exception as e:
+            LOG.warning('Could not reach Keystone or Nova yet (%s); the '
+                        'first prepare will try again', e)
 
     def _capturers(self, snap):
         """The snapshot's capturers: as its requester, through the trust."""
