@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import tables
@@ -75,6 +76,11 @@ class DisableBackupPolicy(_SetEnabled):
         return ngettext_lazy('Disabled Policy', 'Disabled Policies', count)
 
 
+def _app_group_url(policy):
+    return reverse('horizon:project:app_groups:detail',
+                   args=(policy['app_group_id'],))
+
+
 def _when(field):
     def value(policy):
         text = policy.get(field)
@@ -85,9 +91,9 @@ def _when(field):
 class BackupPoliciesTable(tables.DataTable):
     name = tables.Column(lambda p: p.get('name') or p['id'][:8],
                          verbose_name=_('Name'))
+    # Linked by the policy's app_group_id, not by the row's own ID.
     app_group = tables.Column('app_group_name', verbose_name=_('App group'),
-                              link='horizon:project:app_groups:detail',
-                              empty_value='-')
+                              link=_app_group_url, empty_value='-')
     cron = tables.Column('cron', verbose_name=_('Cron'))
     timezone = tables.Column('timezone', verbose_name=_('Time zone'))
     keep = tables.Column('keep_last', verbose_name=_('Keep last'),
