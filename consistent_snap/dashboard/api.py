@@ -52,7 +52,8 @@ def connection_for(request):
 
 
 class ApiError(Exception):
-    """An API call failed; the message is the API's, which names what to fix.
+    """An API call failed; the message is the API's, which names what to fix,
+    or says that the service is not answering.
 
     Horizon classes every openstacksdk HttpException as "unauthorized" and
     logs the user out, though only a 401 means that. The enabled files
@@ -60,9 +61,9 @@ class ApiError(Exception):
     msg) shows msg, then the API's message, and the user stays.
     """
 
-    def __init__(self, error):
-        super().__init__(error.details or error.message)
-        self.status_code = error.status_code
+    def __init__(self, message, status_code=None):
+        super().__init__(message)
+        self.status_code = status_code
 
 
 class _HorizonErrors:
@@ -87,7 +88,13 @@ class _HorizonErrors:
             except sdk_exceptions.HttpException as e:
                 if e.status_code == 401:
                     raise  # The token expired: log in again.
-                raise ApiError(e) from e
+                raise ApiError(e.details or e.message, e.status_code) from e
+            except sdk_exceptions.NotSupported as e:
+                # What the SDK says when the version document is not there.
+                raise ApiError(
+                    'The service is not answering at its catalog endpoint; '
+                    'try again shortly, or ask the operator to check '
+                    'that it is running.') from e
         return call
 
 
