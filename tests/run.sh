@@ -45,6 +45,8 @@ mariadb_citest_user() {
 }
 
 cs_install_venv
+cs_install_chromium
+cs_install_horizon
 cs_cloud_up
 start_postgres
 mariadb_citest_user
