@@ -43,7 +43,7 @@ def tempest_conf(admin, workspace):
     image = admin.image.find_image(IMAGE, ignore_missing=False)
     flavor = admin.compute.find_flavor(FLAVOR, ignore_missing=False)
     return {
-        'DEFAULT': {'log_dir': str(workspace / 'logs'),
+        'DEFAULT': {'debug': True, 'log_dir': str(workspace / 'logs'),
                     'log_file': 'tempest.log'},
         'oslo_concurrency': {'lock_path': str(workspace / 'tempest_lock')},
         'auth': {'use_dynamic_credentials': True,

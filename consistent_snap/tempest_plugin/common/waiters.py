@@ -7,6 +7,10 @@ from tempest.lib import exceptions as lib_exc
 SNAPSHOT_FINAL = ('available', 'error', 'aborted', 'deleted')
 
 
+class StatusError(lib_exc.TempestException):
+    message = '%(what)s failed: %(reason)s'
+
+
 def _poll(client, what, fetch, done, failed):
     """Call fetch() until done(item); raise if failed(item) or on timeout."""
     start = time.monotonic()
@@ -16,7 +20,7 @@ def _poll(client, what, fetch, done, failed):
             return item
         reason = failed(item)
         if reason:
-            raise lib_exc.TempestException('%s failed: %s' % (what, reason))
+            raise StatusError(what=what, reason=reason)
         if time.monotonic() - start >= client.build_timeout:
             raise lib_exc.TimeoutException(
                 '%s did not finish within %s s; last seen: %s' %

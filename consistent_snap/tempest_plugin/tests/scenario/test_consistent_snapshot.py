@@ -28,6 +28,11 @@ class ConsistentSnapshotScenario(base.BaseConsistentSnapTest):
         members = self.app_groups_client.list_members(app_group['id'])
         self.assertEqual(sorted(server_ids),
                          sorted(m['server_id'] for m in members['members']))
+        zones = CONF.consistent_snap.availability_zones
+        if zones:
+            # One server per zone: the fence spans as many hosts.
+            self.assertEqual(len(set(zones[:len(server_ids)])),
+                             members['host_count'])
 
         snap = self.group_snapshots_client.create_group_snapshot(
             app_group=app_group['id'], consistent=True,
