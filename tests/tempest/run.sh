@@ -16,7 +16,6 @@ if [[ ! -f $WORKSPACE/.stestr.conf ]]; then
   "$CS_TEMPEST_VENV/bin/tempest" init --workspace-path "$WORKSPACE.yaml" \
     --name "cs-tempest" "$WORKSPACE" >/dev/null
 fi
-eval "$("$CS_VENV/bin/python" "$CS_ROOT/tests/cloud/plugin.py" env)"
 "$CS_VENV/bin/python" "$CS_ROOT/tests/tempest/write_conf.py" "$WORKSPACE"
 cd "$WORKSPACE"
 exec "$CS_TEMPEST_VENV/bin/tempest" run --regex consistent_snap \

@@ -26,12 +26,24 @@ SERVICES = {'compute': 'nova', 'image': 'glance', 'block-storage': 'cinder',
             'object-store': 'swift'}
 
 
+def _check_reachable(admin):
+    """Fail now, not in every test, when the API does not answer."""
+    url = admin.session.get_endpoint(service_type=cloud_plugin.SERVICE_TYPE,
+                                     interface='public')
+    try:
+        admin.session.get(url, authenticated=False, timeout=10)
+    except Exception as e:
+        sys.exit('consistent-snap API not reachable at %s (start it with '
+                 'tests/cloud/plugin.py up): %s' % (url, e))
+
+
 def tempest_conf(admin, workspace):
     catalog = {s.type for s in admin.identity.services()}
     available = {option: False for option in SERVICES.values()}
     for service_type, option in SERVICES.items():
         available[option] = available[option] or service_type in catalog
     available['consistent_snap'] = cloud_plugin.SERVICE_TYPE in catalog
+    _check_reachable(admin)
     # The cloud's Nova has no networks: servers boot with none.
     zones = [z for z in ZONES.split(',') if z]
     found = {z.name for z in admin.compute.availability_zones()}
@@ -68,7 +80,7 @@ def tempest_conf(admin, workspace):
 
 def main(argv):
     workspace = pathlib.Path(argv[1]).resolve()
-    admin = openstack.connect(cloud='minicloud')
+    admin = openstack.connect(**cloud_plugin.clouds()['minicloud'])
     parser = configparser.ConfigParser(interpolation=None)
     for section, options in tempest_conf(admin, workspace).items():
         parser[section] = {k: str(v) for k, v in options.items()}
