@@ -7,9 +7,12 @@ from tempest.lib import exceptions as lib_exc
 
 class StacksClient(rest_client.RestClient):
 
-    def create_stack(self, name, template, parameters=None):
-        """template: a dict (HOT as JSON). Returns {'stack': {'id', ...}}."""
+    def create_stack(self, name, template, files=None, parameters=None):
+        """template: a dict (HOT as JSON); files: {name: content} of the
+        templates it refers to. Returns {'stack': {'id', ...}}.
+        """
         body = jsonutils.dumps({'stack_name': name, 'template': template,
+                                'files': files or {},
                                 'parameters': parameters or {}})
         resp, raw = self.post('stacks', body)
         self.expected_success(201, resp.status)

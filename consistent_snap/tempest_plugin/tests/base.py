@@ -1,5 +1,6 @@
 """What every consistent-snap test class shares: clients and resources."""
 
+from oslo_serialization import jsonutils
 from tempest.common import waiters as compute_waiters
 from tempest import config
 from tempest.lib.common.utils import data_utils
@@ -14,12 +15,17 @@ CONF = config.CONF
 COMPUTE_MICROVERSION = '2.37'
 
 
-def app_template(zones, size):
-    """A Heat app: ``size`` servers in a nested ResourceGroup."""
+MEMBER_TEMPLATE = 'member.yaml'
+
+
+def _member_template(zones):
+    """One server, the index-th zone's if zones are given."""
     server = {
         'type': 'OS::Nova::Server',
         'properties': {
-            'name': 'cs-tempest-%index%',
+            'name': {'str_replace': {'template': 'cs-tempest-INDEX',
+                                     'params': {'INDEX': {
+                                         'get_param': 'index'}}}},
             'image': {'get_param': 'image'},
             'flavor': {'get_param': 'flavor'},
             'networks': [{'allocate_network': 'none'}],
@@ -27,19 +33,46 @@ def app_template(zones, size):
     }
     if zones:
         server['properties']['availability_zone'] = {
-            'get_param': ['zones', '%index%']}
+            'get_param': ['zones', {'get_param': 'index'}]}
     return {
         'heat_template_version': '2018-08-31',
         'parameters': {
+            'index': {'type': 'number'},
+            'zones': {'type': 'comma_delimited_list'},
             'image': {'type': 'string'},
             'flavor': {'type': 'string'},
-            'zones': {'type': 'comma_delimited_list', 'default': ''},
         },
+        'resources': {'server': server},
+    }
+
+
+def app_template(zones, size, image, flavor):
+    """A Heat app of ``size`` servers: (template, files).
+
+    Each server is in a provider template of its own inside a
+    ResourceGroup: two levels of nested stacks, as real apps have. The
+    zone is picked in the provider template, as ResourceGroup resolves
+    its resource_def before it substitutes %index%.
+    """
+    template = {
+        'heat_template_version': '2018-08-31',
         'resources': {
-            'tier': {'type': 'OS::Heat::ResourceGroup',
-                     'properties': {'count': size, 'resource_def': server}},
+            'tier': {
+                'type': 'OS::Heat::ResourceGroup',
+                'properties': {
+                    'count': size,
+                    'resource_def': {
+                        'type': MEMBER_TEMPLATE,
+                        'properties': {'index': '%index%',
+                                       'zones': ','.join(zones),
+                                       'image': image, 'flavor': flavor},
+                    },
+                },
+            },
         },
     }
+    return template, {MEMBER_TEMPLATE: jsonutils.dumps(
+        _member_template(zones))}
 
 
 def without_timestamps(item):
@@ -119,13 +152,13 @@ class BaseConsistentSnapTest(test.BaseTestCase):
         return server
 
     @classmethod
-    def create_stack(cls, template, parameters=None):
+    def create_stack(cls, template, files=None):
         """A Heat stack in CREATE_COMPLETE; returns (name, stack id)."""
         if not CONF.consistent_snap.heat_stacks:
             raise cls.skipException('[consistent_snap] heat_stacks is off')
         name = data_utils.rand_name('cs-tempest')
         stack_id = cls.stacks_client.create_stack(
-            name, template, parameters)['stack']['id']
+            name, template, files)['stack']['id']
         cls.addClassResourceCleanup(
             cls.stacks_client.wait_for_resource_deletion, (name, stack_id))
         cls.addClassResourceCleanup(

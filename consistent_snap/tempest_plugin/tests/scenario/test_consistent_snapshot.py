@@ -6,6 +6,7 @@ skew must be within [consistent_snap] max_skew_ms, and deleting the
 snapshot must delete the images.
 """
 
+from oslo_utils import timeutils
 from tempest import config
 from tempest.lib import decorators
 from tempest.lib import exceptions as lib_exc
@@ -49,6 +50,9 @@ class ConsistentSnapshotScenario(base.BaseConsistentSnapTest):
         self.assertGreaterEqual(snap['skew_ms'], 0)
         self.assertLessEqual(snap['skew_ms'],
                              CONF.consistent_snap.max_skew_ms)
+        self.assertIsNotNone(snap['fence_at'])
+        if mode == 'barrier':
+            self._check_barrier(snap['members'])
         image_ids = []
         for member in snap['members']:
             self.assertEqual('available', member['status'], member)
@@ -63,6 +67,15 @@ class ConsistentSnapshotScenario(base.BaseConsistentSnapTest):
         self.group_snapshots_client.wait_for_resource_deletion(snap['id'])
         for image_id in image_ids:
             self.images_client.wait_for_resource_deletion(image_id)
+
+    def _check_barrier(self, members):
+        """Every member was frozen before any was captured."""
+        def instants(field):
+            return [timeutils.parse_isotime(m[field]) for m in members]
+        for field in ('frozen_at', 'captured_at', 'thawed_at'):
+            self.assertNotIn(None, [m[field] for m in members], field)
+        self.assertLessEqual(max(instants('frozen_at')),
+                             min(instants('captured_at')), members)
 
     def _delete_snapshot(self, snapshot_id):
         # What a failed test leaves behind; the test itself deletes it.
@@ -83,12 +96,9 @@ class HeatStackSnapshotTest(ConsistentSnapshotScenario):
     @classmethod
     def resource_setup(cls):
         super().resource_setup()
-        zones = CONF.consistent_snap.availability_zones
-        cls.stack_name, cls.stack_id = cls.create_stack(
-            base.app_template(zones, cls.size()),
-            {'image': CONF.compute.image_ref,
-             'flavor': CONF.compute.flavor_ref,
-             'zones': ','.join(zones)})
+        cls.stack_name, cls.stack_id = cls.create_stack(*base.app_template(
+            CONF.consistent_snap.availability_zones, cls.size(),
+            CONF.compute.image_ref, CONF.compute.flavor_ref))
 
     @decorators.idempotent_id('9f1d3c52-7e0b-4f3e-8a4c-2b6f3d7c8e01')
     def test_consistent_snapshot_of_heat_stack(self):
