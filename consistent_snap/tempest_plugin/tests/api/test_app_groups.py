@@ -42,7 +42,7 @@ class AppGroupsTest(base.BaseConsistentSnapTest):
             self.assertTrue(member['host_id'])
         self.assertEqual([], members['missing'])
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a01')
+    @decorators.idempotent_id('1e81cf5b-9f3a-4c4d-89e7-335eed771643')
     def test_app_group_servers_crud(self):
         group = self.create_app_group(
             source_type='servers', source={'servers': self.server_ids},
@@ -69,7 +69,7 @@ class AppGroupsTest(base.BaseConsistentSnapTest):
         self.assertRaises(lib_exc.NotFound,
                           self.app_groups_client.show_app_group, group['id'])
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a02')
+    @decorators.idempotent_id('3e865dbe-bb37-435c-8354-51f386b78887')
     def test_app_group_server_group(self):
         group = self.create_app_group(
             source_type='server_group',
@@ -77,14 +77,14 @@ class AppGroupsTest(base.BaseConsistentSnapTest):
         self.assertEqual('server_group', group['source_type'])
         self._check_members(group)
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a03')
+    @decorators.idempotent_id('d69852b1-5a39-407d-a4fd-746e62c05499')
     def test_app_group_metadata(self):
         group = self.create_app_group(
             source_type='metadata', source={'properties': {'app': self.app}})
         self.assertEqual({'properties': {'app': self.app}}, group['source'])
         self._check_members(group)
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a04')
+    @decorators.idempotent_id('80d6e967-eee6-4abd-97f1-f4c666c626e5')
     def test_app_group_heat_stack(self):
         name, stack_id = self.create_stack(base.EMPTY_TEMPLATE)
         group = self.create_app_group(source_type='heat',
@@ -95,7 +95,7 @@ class AppGroupsTest(base.BaseConsistentSnapTest):
         members = self.app_groups_client.list_members(group['id'])
         self.assertEqual([], members['members'])
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a05')
+    @decorators.idempotent_id('676fe133-3d3d-414b-8b09-5556b6e01d55')
     def test_unknown_app_group_is_404(self):
         unknown = uuidutils.generate_uuid()
         client = self.app_groups_client
@@ -105,7 +105,7 @@ class AppGroupsTest(base.BaseConsistentSnapTest):
         self.assertRaises(lib_exc.NotFound, client.list_members, unknown)
         self.assertRaises(lib_exc.NotFound, client.delete_app_group, unknown)
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a06')
+    @decorators.idempotent_id('0b7680b1-af57-424f-a0f9-989a901051a5')
     def test_unknown_source_is_404(self):
         self.assertRaises(lib_exc.NotFound, self.create_app_group,
                           source_type='servers',
@@ -114,7 +114,7 @@ class AppGroupsTest(base.BaseConsistentSnapTest):
                           source_type='server_group',
                           source={'server_group': uuidutils.generate_uuid()})
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a07')
+    @decorators.idempotent_id('ffb72d03-7dd5-49c0-92ee-e790f5c48984')
     def test_bad_body_is_400(self):
         servers = {'servers': self.server_ids}
         bad_bodies = [
@@ -146,7 +146,7 @@ class AppGroupsReaderTest(base.BaseConsistentSnapTest):
         cls.reader_client = (
             cls.os_project_reader.consistent_snap.AppGroupsClient())
 
-    @decorators.idempotent_id('c3a0a3a4-42ae-4c7c-9a0e-5f7d1f0b7a08')
+    @decorators.idempotent_id('0a9a60ce-9b53-4f38-8c57-5b226d6e37b6')
     def test_reader_reads_but_cannot_change(self):
         source = {'properties': {'app': data_utils.rand_name('cs-tempest')}}
         group = self.create_app_group(source_type='metadata', source=source)

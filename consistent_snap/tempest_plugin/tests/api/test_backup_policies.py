@@ -20,7 +20,7 @@ class BackupPoliciesTest(base.BaseConsistentSnapTest):
             source_type='metadata',
             source={'properties': {'app': data_utils.rand_name('cs')}})
 
-    @decorators.idempotent_id('5b8e4d0e-8f0c-4a57-9d43-0f3f0f7bb101')
+    @decorators.idempotent_id('5a94c614-723e-49fd-942f-0ef05efd871a')
     def test_backup_policy_crud(self):
         client = self.backup_policies_client
         policy = self.create_backup_policy(
@@ -52,7 +52,7 @@ class BackupPoliciesTest(base.BaseConsistentSnapTest):
         self.assertRaises(lib_exc.NotFound, client.show_backup_policy,
                           policy['id'])
 
-    @decorators.idempotent_id('5b8e4d0e-8f0c-4a57-9d43-0f3f0f7bb102')
+    @decorators.idempotent_id('169aa2b7-a420-4da1-9781-568e5a1adf6b')
     def test_bad_schedule_is_400(self):
         for fields in ({'cron': 'every tuesday'},
                        {'cron': YEARLY, 'timezone': 'Mars/Olympus_Mons'},
@@ -63,7 +63,7 @@ class BackupPoliciesTest(base.BaseConsistentSnapTest):
                 app_group=self.app_group['id'], **fields)
             self.assertIn('backup_policy', error.resp_body['message'])
 
-    @decorators.idempotent_id('5b8e4d0e-8f0c-4a57-9d43-0f3f0f7bb103')
+    @decorators.idempotent_id('4c7ea9dc-ef3b-489a-8288-1539914b4cf4')
     def test_unknown_is_404(self):
         unknown = uuidutils.generate_uuid()
         self.assertRaises(lib_exc.NotFound,

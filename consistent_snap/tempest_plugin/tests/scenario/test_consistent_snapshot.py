@@ -100,7 +100,7 @@ class HeatStackSnapshotTest(ConsistentSnapshotScenario):
             CONF.consistent_snap.availability_zones, cls.size(),
             CONF.compute.image_ref, CONF.compute.flavor_ref))
 
-    @decorators.idempotent_id('9f1d3c52-7e0b-4f3e-8a4c-2b6f3d7c8e01')
+    @decorators.idempotent_id('8e203622-fd83-44e9-a65b-156d06436839')
     def test_consistent_snapshot_of_heat_stack(self):
         app_group = self.create_app_group(
             source_type='heat', source={'stack': self.stack_name},
@@ -121,7 +121,7 @@ class ServerListSnapshotTest(ConsistentSnapshotScenario):
         cls.servers = [cls.create_server(index)
                        for index in range(cls.size())]
 
-    @decorators.idempotent_id('9f1d3c52-7e0b-4f3e-8a4c-2b6f3d7c8e02')
+    @decorators.idempotent_id('e2afb54b-37b5-4c5d-a86e-b0dcb9fea9e9')
     def test_consistent_snapshot_of_server_list(self):
         server_ids = [s['id'] for s in self.servers]
         app_group = self.create_app_group(
