@@ -124,3 +124,23 @@ cs_install_chromium() {
       chromium chromium-driver fonts-dejavu-core >/dev/null
   fi
 }
+
+# Tempest from PyPI in a venv of its own (its requirements are not ours),
+# with consistent-snap installed without dependencies so that its plugin
+# (entry point tempest.test_plugins) registers; the plugin imports only
+# what tempest brings. Reinstalled when the version or setup.cfg changes.
+CS_TEMPEST_VENV=${CS_TEMPEST_VENV:-$CS_ROOT/.venv-tempest}
+CS_TEMPEST_VERSION=${CS_TEMPEST_VERSION:-47.0.0}
+cs_install_tempest_venv() {
+  local stamp
+  stamp=$(echo "tempest==$CS_TEMPEST_VERSION" | cat - "$CS_ROOT/setup.cfg" |
+    sha256sum | cut -c1-16)
+  if [[ $(cat "$CS_TEMPEST_VENV/.cs-stamp" 2>/dev/null) != "$stamp" ]]; then
+    cs_log "installing tempest $CS_TEMPEST_VERSION into $CS_TEMPEST_VENV"
+    [[ -x $CS_TEMPEST_VENV/bin/pip ]] || python3 -m venv "$CS_TEMPEST_VENV"
+    "$CS_TEMPEST_VENV/bin/pip" install -q -U pip setuptools wheel
+    "$CS_TEMPEST_VENV/bin/pip" install -q "tempest==$CS_TEMPEST_VERSION"
+    "$CS_TEMPEST_VENV/bin/pip" install -q --no-deps -e "$CS_ROOT"
+    echo "$stamp" >"$CS_TEMPEST_VENV/.cs-stamp"
+  fi
+}
