@@ -9,6 +9,7 @@ entries and broker topics, so the test cloud's own consistent-snap is
 stopped for the duration and started again at the end.
 """
 
+import datetime
 import json
 import os
 import pathlib
@@ -129,10 +130,19 @@ def _service_pids(node):
     return {p.stem: int(p.read_text()) for p in status.glob('*.pid')}
 
 
-def test_stack_runs_each_service_on_its_node(devstack):
+def _assert_alone():
     assert not _shared_running(), (
         'another test session restarted the test cloud\'s consistent-snap '
         'while the harness stood in for it: %s' % _shared_running())
+
+
+def _epoch(instant):
+    return datetime.datetime.fromisoformat(
+        instant.replace('Z', '+00:00')).timestamp()
+
+
+def test_stack_runs_each_service_on_its_node(devstack):
+    _assert_alone()
     services = {node: _service_pids(node) for node in NODES}
     assert set(services['controller']) == {'cs-api', 'cs-coordinator',
                                            'cs-agent'}
@@ -212,6 +222,7 @@ class DemoCLI:
 
 
 def test_demo_takes_a_group_snapshot_through_the_harness(devstack):
+    _assert_alone()
     cli = DemoCLI()
     prefix = 'cs-devstack-%s' % uuid.uuid4().hex[:8]
     names = ['%s-%d' % (prefix, i) for i in (1, 2, 3)]
@@ -239,6 +250,10 @@ def test_demo_takes_a_group_snapshot_through_the_harness(devstack):
         members = shown['members']
         assert sorted(m['server_id'] for m in members) == sorted(servers)
         assert sorted(m['host'] for m in members) == sorted(NODES.values())
+        # Stored on MariaDB to the microsecond (FLOAT once kept 6 digits).
+        for member in members:
+            assert abs(_epoch(member['captured_at']) - time.time()) < 600
+        assert 0 <= shown['skew_ms'] < 5000, shown['skew_ms']
         images = [i for i in cli.json('image', 'list', '--long',
                                       '--property',
                                       '%s=%s' % (LABEL, snapshot['id']),
