@@ -6,6 +6,7 @@
 # takes one consistent group snapshot of it (barrier mode) through the CLI.
 # Idempotent: run it again and it reuses what is there.
 set -euo pipefail
+# shellcheck source=tests/cloud/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../tests/cloud/lib.sh"
 
 cs_install_venv

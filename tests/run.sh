@@ -3,7 +3,8 @@
 # tests need, once, and shares it: the project's venv, the test cloud
 # (tests/cloud/up.sh: Keystone, Nova with 3 compute hosts, Glance, Neutron,
 # Cinder, Heat on MariaDB + RabbitMQ), a PostgreSQL server, the openstack_citest
-# DB users, and consistent-snap registered in Keystone. Then it runs pytest;
+# DB users, consistent-snap registered in Keystone, shellcheck and uwsgi's
+# build tools for the devstack plugin's test. Then it runs pytest;
 # arguments go to pytest (e.g. `bash tests/run.sh tests/unit -x`).
 set -euo pipefail
 
@@ -47,6 +48,7 @@ mariadb_citest_user() {
 cs_install_venv
 cs_install_chromium
 cs_install_horizon
+cs_install_devstack_tools
 cs_cloud_up
 start_postgres
 mariadb_citest_user

@@ -9,7 +9,7 @@ import sys
 from gunicorn.app import base as gunicorn_base
 
 from consistent_snap import exception
-from consistent_snap.wsgi import api as wsgi_api
+from consistent_snap.wsgi import app as wsgi_app
 
 
 class _Server(gunicorn_base.BaseApplication):
@@ -27,9 +27,9 @@ class _Server(gunicorn_base.BaseApplication):
 
 
 def main():
-    conf = wsgi_api.parse_config(sys.argv[1:])
+    conf = wsgi_app.parse_config(sys.argv[1:])
     try:
-        application = wsgi_api.build(conf)
+        application = wsgi_app.build(conf)
     except exception.ConsistentSnapException as e:
         sys.exit('consistent-snap-api: %s' % e)
     options = {

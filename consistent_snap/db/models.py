@@ -53,11 +53,11 @@ class GroupSnapshot(Base):
     skip_unhealthy = sa.Column(sa.Boolean, nullable=False, default=False)
     # A VM-level request (no app group): the server ids asked for.
     servers = sa.Column(sa.JSON, nullable=True)
-    fence_at = sa.Column(sa.Float, nullable=True)
-    deadline_at = sa.Column(sa.Float, nullable=True)
-    skew_ms = sa.Column(sa.Float, nullable=True)
-    uncertainty_ms = sa.Column(sa.Float, nullable=True)
-    max_freeze_ms = sa.Column(sa.Float, nullable=True)
+    fence_at = sa.Column(sa.Double, nullable=True)
+    deadline_at = sa.Column(sa.Double, nullable=True)
+    skew_ms = sa.Column(sa.Double, nullable=True)
+    uncertainty_ms = sa.Column(sa.Double, nullable=True)
+    max_freeze_ms = sa.Column(sa.Double, nullable=True)
     consistency = sa.Column(sa.String(32), nullable=True)
     requested_by = sa.Column(sa.String(255), nullable=False)
     # The requester's trust to the service user: artifacts are theirs.
@@ -90,12 +90,12 @@ class MemberSnapshot(Base):
     artifacts = sa.Column(sa.JSON, nullable=True)
     # Instants on the coordinator's clock (epoch seconds), agent offsets
     # already applied. fixed_at: when the service showed the point fixed.
-    received_at = sa.Column(sa.Float, nullable=True)
-    started_at = sa.Column(sa.Float, nullable=True)
-    frozen_at = sa.Column(sa.Float, nullable=True)
-    captured_at = sa.Column(sa.Float, nullable=True)
-    fixed_at = sa.Column(sa.Float, nullable=True)
-    thawed_at = sa.Column(sa.Float, nullable=True)
+    received_at = sa.Column(sa.Double, nullable=True)
+    started_at = sa.Column(sa.Double, nullable=True)
+    frozen_at = sa.Column(sa.Double, nullable=True)
+    captured_at = sa.Column(sa.Double, nullable=True)
+    fixed_at = sa.Column(sa.Double, nullable=True)
+    thawed_at = sa.Column(sa.Double, nullable=True)
     error = sa.Column(sa.Text, nullable=True)
 
     group_snapshot = orm.relationship('GroupSnapshot',

@@ -144,3 +144,19 @@ cs_install_tempest_venv() {
     echo "$stamp" >"$CS_TEMPEST_VENV/.cs-stamp"
   fi
 }
+
+# What tests/functional/test_devstack_plugin.py needs beyond the cloud:
+# the shellcheck command, and a compiler and Python headers for the pip-built
+# uwsgi of tests/devstack/harness.sh (which makes its venv on first use).
+cs_install_devstack_tools() {
+  local pkgs=() include
+  command -v shellcheck >/dev/null || pkgs+=(shellcheck)
+  command -v gcc >/dev/null || pkgs+=(gcc libc6-dev)
+  include=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+  [[ -f $include/Python.h ]] || pkgs+=(python3-dev)
+  if ((${#pkgs[@]})); then
+    cs_log "apt-get: installing ${pkgs[*]}"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" >/dev/null
+  fi
+}

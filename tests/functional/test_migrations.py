@@ -7,6 +7,7 @@ from alembic import autogenerate
 from alembic import migration as alembic_migration
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from consistent_snap.db import migration
 from consistent_snap.db import models
@@ -58,7 +59,7 @@ def _diff(engine):
 def test_migrations_walk_to_head_and_match_the_models(engine):
     assert migration.version(engine) is None
     migration.upgrade('head', engine=engine)
-    assert migration.version(engine) == '0001'
+    assert migration.version(engine) == '0002'
     assert _diff(engine) == []
     assert set(sa.inspect(engine).get_table_names()) >= {
         'app_groups', 'group_snapshots', 'member_snapshots',
@@ -68,4 +69,21 @@ def test_migrations_walk_to_head_and_match_the_models(engine):
 def test_upgrade_twice_is_harmless(engine):
     migration.upgrade('head', engine=engine)
     migration.upgrade('head', engine=engine)
-    assert migration.version(engine) == '0001'
+    assert migration.version(engine) == '0002'
+
+
+def test_instants_keep_their_microseconds(engine):
+    # MariaDB's FLOAT (0001) gave back 1795590000 for this instant.
+    migration.upgrade('head', engine=engine)
+    instant = 1795587404.227038
+    table = models.GroupSnapshot.__table__
+    with orm.Session(engine) as session:
+        session.add(models.GroupSnapshot(
+            id=str(uuid.uuid4()), project_id='p', status='available',
+            mode='barrier', requested_by='manual', fence_at=instant,
+            skew_ms=3.125))
+        session.commit()
+        fence_at, skew_ms = session.execute(
+            sa.select(table.c.fence_at, table.c.skew_ms)).one()
+    assert abs(fence_at - instant) < 1e-6
+    assert skew_ms == 3.125
