@@ -67,6 +67,8 @@ def grouped_volumes(demo, group_type, spread_servers, run_id):
         demo.block_storage.delete_volume(volumes[2])
         for volume in volumes:
             demo.block_storage.wait_for_delete(volume, wait=WAIT)
+        # Gone, not 'deleting': its type cannot be deleted before.
+        _wait(demo, '/groups/%s' % group['id'], 'group', 404)
 
 
 def _wait(conn, path, key, status):
