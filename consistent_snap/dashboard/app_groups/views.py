@@ -15,6 +15,15 @@ from consistent_snap.dashboard import views
 INDEX_URL = reverse_lazy('horizon:project:app_groups:index')
 
 
+def _app_group(request, app_group_id):
+    """The app group; if it cannot be read, back to the list, told why."""
+    try:
+        return api.consistent_snap(request).get_app_group(app_group_id)
+    except Exception:
+        exceptions.handle(request, _('Unable to show app group.'),
+                          redirect=INDEX_URL)
+
+
 class IndexView(tables.DataTableView):
     table_class = ag_tables.AppGroupsTable
     page_title = _('App Groups')
@@ -56,12 +65,8 @@ class DetailView(tables.DataTableView):
 
     @memoized.memoized_method
     def _app_group(self):
-        try:
-            return api.consistent_snap(self.request).get_app_group(
-                self.kwargs['app_group_id']).to_dict(computed=False)
-        except Exception:
-            exceptions.handle(self.request, _('Unable to show app group.'),
-                              redirect=INDEX_URL)
+        return _app_group(self.request,
+                          self.kwargs['app_group_id']).to_dict(computed=False)
 
     @memoized.memoized_method
     def _members(self):
@@ -113,12 +118,7 @@ class UpdateView(views.FormView):
                   'for other servers.')
 
     def get_initial(self):
-        try:
-            group = api.consistent_snap(self.request).get_app_group(
-                self.kwargs['app_group_id'])
-        except Exception:
-            exceptions.handle(self.request, _('Unable to show app group.'),
-                              redirect=INDEX_URL)
+        group = _app_group(self.request, self.kwargs['app_group_id'])
         return {'app_group_id': group.id, 'name': group.name,
                 'description': group.description,
                 'default_mode': group.default_mode,
@@ -138,11 +138,6 @@ class SnapshotView(views.FormView):
                   'arrives. The group\'s servers are resolved again now.')
 
     def get_initial(self):
-        try:
-            group = api.consistent_snap(self.request).get_app_group(
-                self.kwargs['app_group_id'])
-        except Exception:
-            exceptions.handle(self.request, _('Unable to show app group.'),
-                              redirect=INDEX_URL)
+        group = _app_group(self.request, self.kwargs['app_group_id'])
         return {'app_group_id': group.id, 'mode': group.default_mode,
                 'quiesce': group.quiesce}
