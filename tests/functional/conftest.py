@@ -192,3 +192,18 @@ def tagged_app_group(api_as, spread_servers, request):
     group = response.json()['app_group']
     yield group
     api('DELETE', '/v1/app-groups/%s' % group['id'])
+
+
+def until_answering(ping, timeout=60):
+    """ping() until it answers.
+
+    A message to a server whose queue does not exist yet is dropped.
+    """
+    import oslo_messaging
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return ping()
+        except oslo_messaging.MessagingTimeout:
+            if time.monotonic() > deadline:
+                raise

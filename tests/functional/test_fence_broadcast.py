@@ -6,7 +6,6 @@ daemons neither see nor answer them; the fake capturer stands in for Nova.
 """
 
 import subprocess
-import time
 import uuid
 
 import oslo_messaging as messaging
@@ -19,6 +18,7 @@ from consistent_snap import context
 from consistent_snap.coordinator import fence
 from consistent_snap.coordinator import inbox
 from consistent_snap import rpc
+from tests.functional.conftest import until_answering
 
 VHOST = 'cs-test-broadcast'
 HOSTS = ['bcast-1', 'bcast-2', 'bcast-3', 'bcast-4']
@@ -90,20 +90,9 @@ def cloud(conf):
                               reply_to=COORDINATOR)
     ctx = context.RequestContext(project_id='p', user_id='u')
     for host in HOSTS:
-        _until_answering(lambda: api.ping(ctx, host))
+        until_answering(lambda: api.ping(ctx, host))
     yield agents, api, servers
     servers.stop(*servers.running)
-
-
-def _until_answering(ping, timeout=60):
-    """A message to a server whose queue does not exist yet is dropped."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return ping()
-        except messaging.MessagingTimeout:
-            if time.monotonic() > deadline:
-                raise
 
 
 class SendsNoPerHostPhase(agent_rpcapi.AgentAPI):
@@ -163,7 +152,7 @@ def test_a_host_that_stops_answering_fails_the_snapshot_by_name(conf, cloud):
         snap = agents[host]._snapshots[run.id]
         assert snap.frozen == []
         assert {m['status'] for m in snap.members.values()} == {'captured'}
-    _until_answering(lambda: api.ping(context.RequestContext(), HOSTS[-1]))
+    until_answering(lambda: api.ping(context.RequestContext(), HOSTS[-1]))
     assert run.abort() == {}
     for host in HOSTS:
         members = agents[host]._snapshots[run.id].members.values()

@@ -6,6 +6,7 @@ from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import context
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap import rpc
+from tests.functional.conftest import until_answering
 
 HOSTS = ['compute-1', 'compute-2', 'compute-3']
 
@@ -27,20 +28,6 @@ def conf_for_rpc(test_cloud):
     cfg.CONF.reset()
 
 
-def _wait_until_answering(ping, timeout=60):
-    """A cast to a server whose queue does not exist yet is dropped."""
-    import time
-
-    import oslo_messaging
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return ping()
-        except oslo_messaging.MessagingTimeout:
-            if time.monotonic() > deadline:
-                raise
-
-
 @pytest.fixture(scope='module')
 def daemons(test_cloud, transport):
     """The test cloud's agents (one per compute host) and coordinator."""
@@ -48,8 +35,8 @@ def daemons(test_cloud, transport):
     agents = agent_rpcapi.AgentAPI(timeout=1)
     coordinator = coordinator_rpcapi.CoordinatorAPI(timeout=1)
     for host in HOSTS:
-        _wait_until_answering(lambda: agents.ping(ctx, host))
-    return _wait_until_answering(lambda: coordinator.ping(ctx))
+        until_answering(lambda: agents.ping(ctx, host))
+    return until_answering(lambda: coordinator.ping(ctx))
 
 
 def test_each_agent_answers_as_its_own_host(transport, daemons):
