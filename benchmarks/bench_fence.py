@@ -26,6 +26,7 @@ to benchmarks/results/fence-<timestamp>.json. Nothing here asserts on times.
 """
 
 import argparse
+import collections
 import concurrent.futures
 import datetime
 import json
@@ -242,10 +243,11 @@ def _fanout(hosts, call):
 def probe_offsets(agents, ctx, hosts):
     """Clock offsets measured as Fence.prepare measures them.
 
-    The fastest of clock_probes parallel pings per host, for the
-    baselines, which send no prepare; done before the round's timer.
+    clock_probes parallel pings per host, reduced by the Fence's own
+    fence.clock_offset, for the baselines, which send no prepare; done
+    before the round's timer.
     """
-    best = {}
+    probes = collections.defaultdict(list)
     timeout = CONF.coordinator.prepare_timeout
 
     def ping(host):
@@ -254,9 +256,9 @@ def probe_offsets(agents, ctx, hosts):
         return cs_fence.Probe(host, sent_at, time.time(), reply['time'])
     for _ in range(CONF.coordinator.clock_probes):
         for host, probe in _fanout(hosts, ping).items():
-            if host not in best or probe.rtt < best[host].rtt:
-                best[host] = probe
-    return {host: probe.offset for host, probe in best.items()}
+            probes[host].append(probe)
+    return {host: cs_fence.clock_offset(found)
+            for host, found in probes.items()}
 
 
 def capture_sequentially(fence):

@@ -246,7 +246,7 @@ class Fence:
     def _broadcasts(self, priority=False):
         """Whether a phase goes to every host as one message."""
         return (bool(self.probes) and not priority and
-                getattr(self.agents, 'inbox', None) is not None and
+                self.agents.inbox is not None and
                 len(self.hosts) >= self.conf.coordinator.broadcast_min_hosts)
 
     def _phase(self, phase, call, at, deadline, timeout, priority=False):
