@@ -23,14 +23,14 @@ _configured = False
 def _sqlite_shares_the_file(dbapi_connection, connection_record):
     """The API and the coordinator's threads write one SQLite file.
 
-    In WAL mode readers never block the writer; and a writer waits up to
-    30 s for another to finish rather than 5 s, which a loaded 2-CPU host
-    exceeded ("database is locked").
+    A writer waits up to 30 s for another to finish rather than 5 s, which
+    a loaded 2-CPU host exceeded ("database is locked"). Not WAL: there a
+    transaction that read before another committed fails at once when it
+    then writes, whatever the timeout (a DELETE of an app group got a 500).
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute('PRAGMA busy_timeout = 30000')
-        cursor.execute('PRAGMA journal_mode = WAL')
         cursor.close()
 
 
