@@ -5,6 +5,7 @@ the first answer back and never captures twice.
 """
 
 import concurrent.futures
+import functools
 import os
 import threading
 import time
@@ -13,6 +14,7 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from consistent_snap.agent import deadman
+from consistent_snap.agent import fence_clock
 from consistent_snap.capturers import libvirt as libvirt_capturer
 from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
@@ -52,7 +54,7 @@ class _HostSnapshot:
 
 
 class AgentManager:
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host, quiescer=None, capturers=None):
@@ -189,8 +191,8 @@ class AgentManager:
         def run():
             frozen = [m for m in snap.members.values()
                       if m['status'] == 'frozen']
-            _each_at_once(frozen, lambda member: self._capture_member(
-                snap, member, capture_at))
+            self._at(capture_at, snap, frozen,
+                     lambda member: self._capture_member(snap, member))
             self._thaw(snap)
             return snap.report(self.host)
         return self._once(snap, 'commit', run)
@@ -201,13 +203,15 @@ class AgentManager:
                         reply_to):
         """A phase sent to every agent at once (AgentAPI.broadcast).
 
-        Only the hosts in offsets act; each answers reply_to with a cast.
-        phase: 'ping' (to time the broadcast), 'capture', 'freeze',
-        'commit'.
+        Only the hosts that prepared the snapshot act; each answers
+        reply_to with a cast. offsets: {host: its clock minus the
+        coordinator's}, for the clocks that are off. phase: 'ping' (to time
+        the broadcast), 'capture', 'freeze', 'commit'.
         """
-        if self.host not in offsets:
-            return
-        offset = offsets[self.host]
+        with self._lock:
+            if snapshot_id not in self._snapshots:
+                return
+        offset = offsets.get(self.host, 0.0)
 
         def local(instant):
             return None if instant is None else instant + offset
@@ -217,7 +221,6 @@ class AgentManager:
             elif phase == 'commit':
                 report = self.commit(context, snapshot_id, local(at))
             else:
-                # Members come from prepare: a host that missed it fails.
                 report = self._fence(snapshot_id, None, local(at),
                                      local(deadline), quiesce, max_freeze_ms,
                                      trust_id, phase, phase == 'capture')
@@ -305,11 +308,28 @@ class AgentManager:
         self._capturers(snap)
 
         def freeze(member):
-            _sleep_until(fence_at)
             self._freeze_member(member, quiesce, limit_ms)
             if capture and member['status'] == 'frozen':
                 self._capture_member(snap, member)
-        _each_at_once(members, freeze)
+        self._at(fence_at, snap, members, freeze)
+
+    def _at(self, instant, snap, members, work):
+        """work(member) for every member at instant (None: now).
+
+        In the process's fence clock, one member after the other, where
+        the drivers do not wait on I/O; else in a thread each, started
+        now so that no thread start comes after T.
+        """
+        drivers = [self.quiescer] + list(self._capturers(snap))
+        if any(driver.blocks for driver in drivers):
+            def at_instant(member):
+                _sleep_until(instant)
+                work(member)
+            _each_at_once(members, at_instant)
+        else:
+            fence_clock.CLOCK.run_at(
+                instant or 0.0,
+                [functools.partial(work, member) for member in members])
 
     def _freeze_member(self, member, quiesce, limit_ms):
         member['started_at'] = time.time()
@@ -326,8 +346,8 @@ class AgentManager:
             self._fail(member, 'freeze', 'a quiesce is required (%s) but '
                        '%s' % (member['require_quiesce'], reason))
 
-    def _capture_member(self, snap, member, capture_at=None):
-        """Fix the member's point in time at capture_at (None: now)."""
+    def _capture_member(self, snap, member):
+        """Fix the member's point in time now."""
         labels = {
             'name': 'cs-%s-%s' % (snap.id[:8], member.get('name') or
                                   member['server_id'][:8]),
@@ -339,7 +359,6 @@ class AgentManager:
         }
         captures = []
         snap.captures[member['server_id']] = captures
-        _sleep_until(capture_at)
         # Not max_freeze: the dead-man timer thaws at max_freeze anyway,
         # and _thaw tells which points were fixed too late to count.
         deadline = time.time() + self.conf.agent.fix_timeout

@@ -11,9 +11,11 @@ class AgentAPI:
 
         1.0 - ping, prepare, capture, freeze, commit, finalize, abort
         1.1 - commit takes capture_at; fence_broadcast
+        1.2 - fence_broadcast: the hosts that prepared the snapshot act;
+              offsets holds only the clocks that are off
     """
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
 
     def __init__(self, timeout=None, inbox=None, reply_to=None):
         # With an inbox (coordinator.inbox.FenceInbox served as reply_to),
@@ -93,18 +95,19 @@ class AgentAPI:
         return self._call(context, host, 'abort', timeout=timeout,
                           snapshot_id=snapshot_id)
 
-    def broadcast(self, context, phase, snapshot_id, offsets, at, deadline,
-                  quiesce, max_freeze_ms, timeout, trust_id=None):
+    def broadcast(self, context, phase, snapshot_id, hosts, offsets, at,
+                  deadline, quiesce, max_freeze_ms, timeout, trust_id=None):
         """One message for every host of a prepared snapshot at once.
 
-        phase: 'ping', 'capture', 'freeze' or 'commit'; offsets: {host:
-        its clock minus ours} for every host of the snapshot, which is also
-        how a host knows the message is for it; at, deadline: our clock.
-        Each host answers with a cast to the inbox: {host: report or
-        exception}, as the per-host calls give.
+        phase: 'ping', 'capture', 'freeze' or 'commit'; hosts: the
+        snapshot's, whose answers are awaited (a host knows the message is
+        for it from prepare, so it is not sent: the message's size does not
+        grow with the hosts); offsets: {host: its clock minus ours}, where
+        not 0; at, deadline: our clock. Each host answers with a cast to
+        the inbox: {host: report or exception}, as the per-host calls give.
         """
-        self.inbox.expect(snapshot_id, phase, offsets)
-        self.client.prepare(fanout=True, version='1.1').cast(
+        self.inbox.expect(snapshot_id, phase, hosts)
+        self.client.prepare(fanout=True, version='1.2').cast(
             context, 'fence_broadcast', snapshot_id=snapshot_id, phase=phase,
             offsets=offsets, at=at, deadline=deadline, quiesce=quiesce,
             max_freeze_ms=max_freeze_ms, trust_id=trust_id,

@@ -21,6 +21,10 @@ class Capture:
 class Capturer(metaclass=abc.ABCMeta):
     """Runs on the agent of the member's host, with service credentials."""
 
+    #: Whether capture() waits on I/O (a guest agent, a cloud API): the agent
+    #: then gives each member a thread of its own at T.
+    blocks = True
+
     #: The "type"s of the artifacts it makes, so that whoever deletes a
     #: group snapshot finds the driver that knows how.
     artifact_types = ()

@@ -223,10 +223,13 @@ class Fence:
         return self.probes
 
     def _time_broadcast(self, timeout):
-        """How long a broadcast takes to reach every host and come back.
+        """How long a broadcast takes to reach the last host.
 
         It leaves once, but each host has to take it in; T's lead must
-        cover the last one, as it covers the last per-host call.
+        cover the last one, as it covers the last per-host call. Each host
+        says when it took the ping in, on its clock: the way there only,
+        as the answers' way back (a thousand casts into this one process)
+        is not before T.
         """
         sent = time.time()
         answers = self._broadcast('ping', None, None, timeout)
@@ -235,7 +238,9 @@ class Fence:
                 raise Failed('Host %s did not answer a broadcast within '
                              '%.0f s: %s. Nothing was frozen.' % (
                                  host, timeout, rpc.remote_message(answer)))
-        self.dispatch = time.time() - sent
+        arrived = max(answer['time'] - self.offsets.get(host, 0.0)
+                      for host, answer in answers.items())
+        self.dispatch = max(0.0, arrived - sent)
 
     def _deadline(self, fence_at):
         """When the capture phase is given up; and the RPC timeout."""
@@ -260,10 +265,10 @@ class Fence:
         return self._broadcast(phase, at, deadline, timeout)
 
     def _broadcast(self, phase, at, deadline, timeout):
-        # Every host of the snapshot is named, even one whose offset is 0.
-        offsets = {host: self.offsets.get(host, 0.0) for host in self.hosts}
+        offsets = {host: offset for host, offset in self.offsets.items()
+                   if offset}
         return self.agents.broadcast(
-            self.context, phase, self.id, offsets, at, deadline,
+            self.context, phase, self.id, self.hosts, offsets, at, deadline,
             self.quiesce, self._max_freeze_ms(), timeout,
             trust_id=self.trust_id)
 

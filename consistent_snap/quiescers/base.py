@@ -9,6 +9,10 @@ APPLICATION = 'application'
 
 
 class Quiescer(metaclass=abc.ABCMeta):
+    #: Whether freeze() waits on I/O (a guest agent, a cloud API): the agent
+    #: then gives each member a thread of its own at T.
+    blocks = True
+
     def __init__(self, conf):
         self.conf = conf
 

@@ -4,6 +4,8 @@ from consistent_snap.quiescers import base
 class NoneQuiescer(base.Quiescer):
     """No guest freeze: members are captured crash-consistent."""
 
+    blocks = False
+
     def freeze(self, member, timeout):
         return base.CRASH, 'no quiescer is configured on this host'
 
