@@ -193,7 +193,10 @@ class Fence:
             sent.append(time.time())
             return self.agents.prepare(self.context, host, self.id,
                                        self.by_host[host], timeout=timeout)
-        results = self._fanout(prepare, workers=len(self.hosts))
+        # fanout_workers at a time, not a thread per host: prepare does not
+        # wait for T, and a thousand threads would queue for the
+        # transport's connections rather than send.
+        results = self._fanout(prepare)
         self.dispatch = max(sent) - min(sent) if sent else 0.0
         for host, result in sorted(results.items()):
             if isinstance(result, messaging.MessagingTimeout):
