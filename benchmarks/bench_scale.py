@@ -529,7 +529,7 @@ def parse_args(argv):
     p.add_argument('--rounds', type=int, default=20)
     p.add_argument('--warmup', type=int, default=1)
     p.add_argument('--members-per-host', type=int, default=2)
-    p.add_argument('--hosts-per-process', type=int, default=100)
+    p.add_argument('--hosts-per-process', type=int, default=50)
     p.add_argument('--variants', nargs='+', default=list(VARIANTS),
                    choices=VARIANTS)
     p.add_argument('--poll-interval', type=float, default=1.0,
@@ -568,13 +568,14 @@ def configure(args, workdir):
         # 2,000 listener connections: no heartbeat thread for each.
         '[oslo_messaging_rabbit]\nheartbeat_timeout_threshold = 0\n'
         % (state, args.transport_url, RPC_TIMEOUT, RPC_TIMEOUT))
-    # The simulated hosts only: a host's agent needs a few executor
-    # threads, not oslo.messaging's 64 per RPC server (x 200 servers per
-    # process), and replies from 100 hosts at T need more than 30 sending
-    # connections. The coordinator keeps the production defaults.
+    # The simulated hosts only: a host's agent handles one phase at a
+    # time, so needs two executor threads, not oslo.messaging's 64 per RPC
+    # server (x 100 servers per process, each idle one waking every
+    # second); and the replies of all its hosts at T need more than 30
+    # sending connections. The coordinator keeps the production defaults.
     sim = workdir / 'sim.conf'
     sim.write_text(path.read_text().replace(
-        '[DEFAULT]\n', '[DEFAULT]\nexecutor_thread_pool_size = 4\n') +
+        '[DEFAULT]\n', '[DEFAULT]\nexecutor_thread_pool_size = 2\n') +
         'rpc_conn_pool_size = %d\n' % max(30, args.hosts_per_process))
     CONF([], project='consistent_snap', default_config_files=[str(path)])
     if args.fanout_workers:

@@ -217,3 +217,35 @@ def test_a_guest_that_could_not_be_frozen_does_not_block_the_thaw(
     assert agent.quiescer.failed_thaws == 1
     assert agent.quiescer.frozen == set()
     assert {m['status'] for m in report['members']} == {'captured'}
+
+
+class _Inbox:
+    """Stands in for the coordinator's RPC client: what a host reports."""
+
+    def __init__(self):
+        self.reports = []
+
+    def fence_report(self, context, coordinator, snapshot_id, phase, host,
+                     report):
+        self.reports.append((phase, host, report))
+
+
+def test_a_broadcast_is_for_the_hosts_that_prepared_its_snapshot(agent):
+    agent._coordinators = inbox = _Inbox()
+    args = dict(offsets={}, at=None, deadline=None, quiesce=True,
+                max_freeze_ms=2000, trust_id=None, reply_to='coordinator')
+    agent.fence_broadcast(None, 'gs-other', 'capture', **args)
+    assert inbox.reports == []
+    assert agent.counting_capturer.captures == 0
+
+    agent.prepare(None, 'gs-bcast', MEMBERS)
+    fence_at = time.time() + 0.05
+    # Its clock is not off, so it is not in offsets: T is taken as is.
+    agent.fence_broadcast(None, 'gs-bcast', 'capture',
+                          **dict(args, offsets={'compute-9': 0.5},
+                                 at=fence_at))
+    [(phase, host, report)] = inbox.reports
+    assert (phase, host) == ('capture', 'compute-1')
+    for member in report['members']:
+        assert member['status'] == 'captured'
+        assert fence_at <= member['started_at'] < fence_at + 0.5

@@ -1,3 +1,5 @@
+import time
+
 from consistent_snap.coordinator import fence
 
 
@@ -59,6 +61,9 @@ class _Conf:
     class coordinator:
         fanout_workers = 2
 
+    class agent:
+        max_freeze_ms = 5000
+
 
 def test_a_phase_that_blocks_until_t_has_a_thread_per_host():
     import threading
@@ -82,3 +87,31 @@ def test_the_group_is_as_consistent_as_its_weakest_member():
         'crash')
     assert fence.consistency(['application', 'filesystem']) == 'filesystem'
     assert fence.consistency([None]) is None
+
+
+class _Broadcasts:
+    """Answers a broadcast ping as hosts that took it in at given delays."""
+
+    inbox = object()
+
+    def __init__(self, delays):
+        self.delays = delays
+        self.sent = None
+
+    def broadcast(self, context, phase, snapshot_id, hosts, offsets, *args,
+                  **kwargs):
+        self.sent = (phase, hosts, offsets)
+        now = time.time()
+        return {h: {'host': h, 'time': now + self.delays[h] + offsets.get(
+            h, 0.0)} for h in hosts}
+
+
+def test_the_broadcast_lead_is_the_way_to_the_last_host_only():
+    agents = _Broadcasts({'h1': 0.010, 'h2': 0.300, 'h3': 0.050})
+    f = fence.Fence(_Conf, agents, None, 'id', {h: [] for h in agents.delays},
+                    False)
+    # h2's clock is 2 s ahead, the others' are right: only h2's is sent.
+    f.offsets = {'h1': 0.0, 'h2': 2.0, 'h3': 0.0}
+    f._time_broadcast(timeout=10)
+    assert agents.sent == ('ping', ['h1', 'h2', 'h3'], {'h2': 2.0})
+    assert 0.300 <= f.dispatch < 0.400
