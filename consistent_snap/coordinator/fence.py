@@ -50,22 +50,25 @@ class Probe:
 
 
 def clock_offset(probes):
-    """One host's clock offset from its probes: the smallest correction
-    that every probe allows.
+    """One host's clock offset from its probes.
 
     Each probe bounds the offset (``Probe.bounds``); together they bound it
-    to the intersection. The midpoint of a round trip is off by up to half
-    of it on a loaded machine, while clocks that NTP keeps in step are
-    usually closer than that: correcting by the midpoint would add more
-    error than it removes. So a host is only moved by what the probes
-    prove, the point of the intersection nearest zero. If the probes
-    disagree (the clock stepped), the fastest probe's midpoint is used.
+    to the intersection. If zero is in it, the clock is not moved: the
+    midpoint of a round trip is off by up to half of it on a loaded
+    machine, while clocks that NTP keeps in step are usually closer than
+    that, so correcting them would add more error than it removes. A clock
+    proven off is moved to the middle of what the probes allow, which is
+    off by half the difference of the two ways, not by a whole way. If the
+    probes disagree (the clock stepped), the fastest probe's midpoint is
+    used.
     """
     low = max(p.bounds[0] for p in probes)
     high = min(p.bounds[1] for p in probes)
     if low > high:
         return min(probes, key=lambda p: p.rtt).offset
-    return min(max(0.0, low), high)
+    if low <= 0.0 <= high:
+        return 0.0
+    return (low + high) / 2
 
 
 # Clock probes in flight at once: a probe sent in a burst to every host
