@@ -500,6 +500,15 @@ def plot(entries, offsets, path):
     if leads:
         axes[1].plot([n for n, _ in leads], [v for _, v in leads],
                      linestyle='--', color='black', label='lead of T')
+    # Slope 1 on log-log axes: a cost that is the same for every host.
+    ends = sorted((e['hosts'], e['summary']['e2e_ms']['p50'])
+                  for e in entries if e['variant'] == 'shared_start'
+                  and e['summary'].get('e2e_ms'))
+    if len(ends) > 1:
+        (n0, y0), n1 = ends[0], ends[-1][0]
+        axes[2].plot([n0, n1], [y0, y0 * n1 / n0], linestyle='--',
+                     color='grey', label='proportional to N')
+        axes[2].legend(fontsize=8)
     titles = ('capture skew, ms (p50 solid, p99 dotted)',
               'fan-out, ms (p50)', 'end-to-end, ms (p50)')
     for ax, title in zip(axes, titles):
