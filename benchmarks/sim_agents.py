@@ -6,7 +6,7 @@ Each host name gets what a consistent-snap-agent gives its host: its own
 AgentManager (fake capturer, none quiescer, no Nova check) served by real
 oslo.messaging RPC servers on the agent topic and, unless told not to, the
 priority topic, with ``server=`` the host name. A thousand agent processes
-do not fit 2 CPUs; a thousand RPC servers in ten processes do.
+do not fit 2 CPUs; a thousand RPC servers in twenty processes do.
 
 Two benchmark-only additions, beside the production endpoint:
 
