@@ -77,14 +77,19 @@ def clock_offset(probes):
 PROBE_WORKERS = 8
 
 
-def lead_seconds(probes, rtt_factor, margin_ms, dispatch=0.0):
+def lead_seconds(probes, rtt_factor, margin_ms, dispatch=0.0,
+                 broadcast=None):
     """How far ahead T must be for every host to hold its message at T.
 
-    dispatch: how long one phase takes to reach every host beyond a round
-    trip, measured in prepare: per-host calls, the spread of their sends
-    (the last leaves that much after the first); a broadcast, its round
-    trip to the last host.
+    Per-host calls: rtt_factor times the slowest round trip, plus
+    dispatch, the spread of their sends measured in prepare (the last
+    leaves that much after the first). A broadcast leaves once:
+    rtt_factor times its way to the last host (``broadcast``, measured in
+    prepare), which varies from one message to the next as a round trip
+    does.
     """
+    if broadcast is not None:
+        return broadcast * rtt_factor + margin_ms / 1000.0
     slowest = max((p.rtt for p in probes), default=0.0)
     return slowest * rtt_factor + dispatch + margin_ms / 1000.0
 
@@ -132,6 +137,8 @@ class Fence:
         self.probes = []
         self.fence_at = None
         self.dispatch = 0.0
+        # A broadcast's way to the last host, once timed in prepare.
+        self.broadcast_delay = None
         self._on_phase = on_phase or (lambda status, **values: None)
         self._on_report = on_report or (lambda host, report: None)
 
@@ -246,7 +253,7 @@ class Fence:
                                  host, timeout, rpc.remote_message(answer)))
         arrived = max(answer['time'] - self.offsets.get(host, 0.0)
                       for host, answer in answers.items())
-        self.dispatch = max(0.0, arrived - sent)
+        self.broadcast_delay = max(0.0, arrived - sent)
 
     def _deadline(self, fence_at):
         """When the capture phase is given up; and the RPC timeout."""
@@ -320,7 +327,8 @@ class Fence:
         """T: late enough for every host to hold its message by then."""
         return time.time() + lead_seconds(
             self.probes, self.conf.coordinator.lead_rtt_factor,
-            self.conf.coordinator.lead_margin_ms, self.dispatch)
+            self.conf.coordinator.lead_margin_ms, self.dispatch,
+            self.broadcast_delay if self._broadcasts() else None)
 
     def capture(self, consistent, mode):
         """Fix every member's point in time; {host: report}."""

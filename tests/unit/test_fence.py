@@ -114,4 +114,8 @@ def test_the_broadcast_lead_is_the_way_to_the_last_host_only():
     f.offsets = {'h1': 0.0, 'h2': 2.0, 'h3': 0.0}
     f._time_broadcast(timeout=10)
     assert agents.sent == ('ping', ['h1', 'h2', 'h3'], {'h2': 2.0})
-    assert 0.300 <= f.dispatch < 0.400
+    assert 0.300 <= f.broadcast_delay < 0.400
+    # As a round trip: rtt_factor times it, whatever the per-host probes.
+    assert fence.lead_seconds([fence.Probe('h1', 0.0, 0.5, 0.0)], 4.0, 50.0,
+                              dispatch=2.0, broadcast=0.3) == (
+        0.3 * 4 + 0.050)
