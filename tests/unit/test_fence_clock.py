@@ -1,5 +1,6 @@
 """The agent process's fence clock: work due at T, in one thread."""
 
+import gc
 import threading
 import time
 
@@ -42,6 +43,20 @@ def test_every_step_due_at_t_runs_before_any_caller_goes_on():
         thread.join()
     assert len(ran) == 200 and len(returned) == 4
     assert max(t for t, _ in ran) <= min(returned)
+
+
+def test_no_garbage_collection_while_steps_wait_for_their_instant():
+    clock = fence_clock.FenceClock()
+    seen = []
+    waiting = threading.Thread(target=clock.run_at, args=(
+        time.time() + 0.1, [lambda: seen.append(gc.isenabled())]))
+    assert gc.isenabled()
+    waiting.start()
+    time.sleep(0.05)
+    assert not gc.isenabled()
+    waiting.join()
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 def test_later_instants_wait_their_turn_and_past_ones_run_now():
