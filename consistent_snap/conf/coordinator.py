@@ -13,8 +13,10 @@ opts = [
     cfg.FloatOpt('lead_rtt_factor', default=4.0, min=1.0,
                  help='shared_start and barrier: the fence instant T is '
                       'now + this many times the slowest prepare round '
-                      'trip + lead_margin_ms, so every host has its '
-                      'instruction before T.'),
+                      'trip (for a phase broadcast to many hosts, its '
+                      'way to the last host, timed in prepare) + '
+                      'lead_margin_ms, so every host has its instruction '
+                      'before T.'),
     cfg.FloatOpt('lead_margin_ms', default=50.0, min=0.0,
                  help='Fixed part of the lead before T, in milliseconds.'),
     cfg.FloatOpt('capture_timeout', default=120.0, min=1.0,
