@@ -137,7 +137,8 @@ class Fence:
         self.probes = []
         self.fence_at = None
         self.dispatch = 0.0
-        # A broadcast's way to the last host, once timed in prepare.
+        # A broadcast's way to the last host, timed in prepare when the
+        # phases are broadcast; None while they go as per-host calls.
         self.broadcast_delay = None
         self._on_phase = on_phase or (lambda status, **values: None)
         self._on_report = on_report or (lambda host, report: None)
@@ -328,7 +329,7 @@ class Fence:
         return time.time() + lead_seconds(
             self.probes, self.conf.coordinator.lead_rtt_factor,
             self.conf.coordinator.lead_margin_ms, self.dispatch,
-            self.broadcast_delay if self._broadcasts() else None)
+            self.broadcast_delay)
 
     def capture(self, consistent, mode):
         """Fix every member's point in time; {host: report}."""

@@ -7,9 +7,8 @@ import time
 import pytest
 
 from consistent_snap.agent import fence_clock
-from consistent_snap.agent import manager
-from consistent_snap.capturers import fake
 from consistent_snap.quiescers import none
+from tests.unit.test_agent_manager import _agent
 from tests.unit.test_agent_manager import MEMBERS
 from tests.unit.test_agent_manager import RecordingQuiescer
 
@@ -86,21 +85,12 @@ def test_a_failing_step_fails_its_caller_after_the_others_ran():
     assert len(ran) == 2
 
 
-def _agent(conf, tmp_path, quiescer):
-    conf.set_override('check_host', False, group='agent')
-    conf.set_override('state_path', str(tmp_path))
-    agent = manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
-                                 capturers=[fake.FakeCapturer(conf, None)])
-    agent.start()
-    return agent
-
-
 @pytest.mark.parametrize('quiescer_class, clock', [
     (none.NoneQuiescer, True), (RecordingQuiescer, False)])
 def test_members_go_to_the_clock_only_when_no_driver_blocks(
         conf, tmp_path, quiescer_class, clock):
     """The fake capturer does not block; a quiescer by default does."""
-    agent = _agent(conf, tmp_path, quiescer_class(conf))
+    agent = _agent(conf, tmp_path, quiescer_class)
     threads = []
     freeze = agent._freeze_member
 
