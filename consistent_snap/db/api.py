@@ -6,6 +6,7 @@ Rows go out as plain dicts, so callers never hold a session open.
 import os
 import sqlite3
 
+from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_utils import uuidutils
@@ -34,19 +35,58 @@ def _sqlite_shares_the_file(dbapi_connection, connection_record):
         cursor.close()
 
 
+def _begin_with(engine, statement):
+    """Every transaction of this SQLite engine starts with ``statement``.
+
+    The writers' engine begins IMMEDIATE: it takes the write lock first,
+    waiting for it under the busy timeout. A deferred transaction that
+    reads and then writes cannot wait (SQLite would deadlock), so it
+    fails at once with "database is locked".
+    """
+    @sa.event.listens_for(engine, 'begin')
+    def begin(conn):
+        # pysqlite must not begin on its own, deferred, before a write.
+        conn.connection.dbapi_connection.isolation_level = None
+        conn.exec_driver_sql(statement)
+
+
 def configure(conf):
     """Point the engine at ``[database] connection``; once per process."""
     global _configured
     if _configured:
         return
-    connection = conf.database.connection
+    settings = dict(conf.database.items())
+    connection = settings['connection']
+    sqlite = connection.startswith('sqlite:')
     if connection.startswith('sqlite:///'):
         # The embedded default must work on a fresh machine.
         directory = os.path.dirname(connection[len('sqlite:///'):])
         if directory:
             os.makedirs(directory, exist_ok=True)
-    main_context_manager.configure(**dict(conf.database.items()))
+    if sqlite:
+        # Readers get an engine of their own that begins deferred, so
+        # that they never wait for each other.
+        settings.update(slave_connection=connection,
+                        synchronous_reader=False)
+    main_context_manager.configure(**settings)
+    if sqlite:
+        _begin_with(main_context_manager.writer.get_engine(),
+                    'BEGIN IMMEDIATE')
+        _begin_with(main_context_manager.reader.get_engine(), 'BEGIN')
     _configured = True
+
+
+def _writer(function):
+    """A write transaction, retried where the database asks for it.
+
+    MariaDB and PostgreSQL may end a transaction with a deadlock: it is
+    run again from the start. Only for functions that begin the
+    transaction: one inside another's cannot be replayed alone.
+    """
+    return oslo_db_api.wrap_db_retry(
+        max_retries=5, retry_interval=0.1, retry_on_deadlock=True,
+        inc_retry_interval=True, jitter=True)(
+            main_context_manager.writer(function))
 
 
 def get_engine():
@@ -77,7 +117,7 @@ def _one(context, model, row_id):
     return query
 
 
-@main_context_manager.writer
+@_writer
 def app_group_create(context, values):
     row = models.AppGroup(id=uuidutils.generate_uuid(), **values)
     context.session.add(row)
@@ -118,7 +158,7 @@ def app_group_list(context, all_projects=False, limit=None, marker=None,
     return [_to_dict(r) for r in query.all()]
 
 
-@main_context_manager.writer
+@_writer
 def app_group_update(context, group_id, values):
     row = _one(context, models.AppGroup, group_id).first()
     if row is None:
@@ -133,7 +173,7 @@ def app_group_update(context, group_id, values):
     return _to_dict(row)
 
 
-@main_context_manager.writer
+@_writer
 def app_group_delete(context, group_id):
     row = _one(context, models.AppGroup, group_id).first()
     if row is None:
@@ -141,7 +181,7 @@ def app_group_delete(context, group_id):
     context.session.delete(row)
 
 
-@main_context_manager.writer
+@_writer
 def group_snapshot_create(context, values):
     row = models.GroupSnapshot(id=uuidutils.generate_uuid(), **values)
     context.session.add(row)
@@ -200,7 +240,7 @@ def group_snapshot_list(context, app_group_id=None, all_projects=False,
     return [_group_snapshot_dict(r) for r in query.all()]
 
 
-@main_context_manager.writer
+@_writer
 def group_snapshot_update(context, snapshot_id, values, expected=None):
     """Update a snapshot, its status only along an allowed transition.
 
@@ -224,7 +264,7 @@ def group_snapshot_update(context, snapshot_id, values, expected=None):
     return _group_snapshot_dict(row)
 
 
-@main_context_manager.writer
+@_writer
 def member_snapshots_update(context, snapshot_id, reports):
     """Record agents' reports: one dict per member, keyed by server_id."""
     by_server = {r['server_id']: r for r in reports}
@@ -236,7 +276,7 @@ def member_snapshots_update(context, snapshot_id, reports):
                     if k != 'server_id'})
 
 
-@main_context_manager.writer
+@_writer
 def member_snapshots_create(context, snapshot_id, members):
     for member in members:
         context.session.add(models.MemberSnapshot(
@@ -283,7 +323,7 @@ def group_snapshot_count_running_by_host(context):
     return dict(rows)
 
 
-@main_context_manager.writer
+@_writer
 def backup_policy_create(context, values):
     row = models.BackupPolicy(id=uuidutils.generate_uuid(), **values)
     context.session.add(row)
@@ -320,7 +360,7 @@ def backup_policy_list(context, app_group_id=None, all_projects=False,
     return [_to_dict(r) for r in query.all()]
 
 
-@main_context_manager.writer
+@_writer
 def backup_policy_update(context, policy_id, values):
     # Write, then read: on SQLite a transaction that reads first may fail
     # to take the write lock while the scheduler of another thread writes.
@@ -331,7 +371,7 @@ def backup_policy_update(context, policy_id, values):
     return _to_dict(_one(context, models.BackupPolicy, policy_id).first())
 
 
-@main_context_manager.writer
+@_writer
 def backup_policy_delete(context, policy_id):
     row = _one(context, models.BackupPolicy, policy_id).first()
     if row is None:
@@ -351,7 +391,7 @@ def backup_policy_list_due(context, now, limit=None):
     return [_to_dict(r) for r in query.all()]
 
 
-@main_context_manager.writer
+@_writer
 def backup_policy_claim(context, policy_id, due_at, next_run_at, now):
     """Take the run due at ``due_at``; False if someone else took it.
 
@@ -383,7 +423,7 @@ def backup_policy_list_settling(context):
     return [(_to_dict(p), _to_dict(s)) for p, s in rows]
 
 
-@main_context_manager.writer
+@_writer
 def backup_policy_settle(context, policy_id, snapshot_id, result):
     """Record a run's result once: False if another coordinator did."""
     model = models.BackupPolicy
