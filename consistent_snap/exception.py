@@ -117,6 +117,12 @@ class MembersNotOnHost(Conflict):
                '(migrated?); resolve the app group again.')
 
 
+class AbortRefused(Conflict):
+    msg_fmt = ('Group snapshot %(snapshot)s was finalized on host %(host)s: '
+               'its artifacts are kept; delete the group snapshot to delete '
+               'them.')
+
+
 class SnapshotUnknownOnHost(Conflict):
     msg_fmt = ('Group snapshot %(snapshot)s is unknown on host %(host)s '
                '(the agent restarted?); it must be taken again.')

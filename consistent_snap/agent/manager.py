@@ -251,6 +251,7 @@ class AgentManager:
         return self._once(snap, 'finalize', run)
 
     @messaging.expose
+    @messaging.expected_exceptions(exception.AbortRefused)
     def abort(self, context, snapshot_id):
         with self._lock:
             snap = self._snapshots.get(snapshot_id)
@@ -259,6 +260,14 @@ class AgentManager:
         # After the phase in progress, if any: it is bounded, and the
         # dead-man timer covers the guests meanwhile.
         with snap.lock:
+            if 'finalize' in snap.replies and all(
+                    m['status'] == 'available'
+                    for m in snap.members.values()):
+                # Complete and thawed here: an abort may come from a
+                # coordinator acting on a stale view, and must not destroy
+                # it. The coordinator deletes what it owns by its records.
+                raise exception.AbortRefused(snapshot=snap.id,
+                                             host=self.host)
             return self._abort(snap)
 
     def _abort(self, snap):

@@ -12,6 +12,7 @@ import time
 
 import oslo_messaging as messaging
 
+from consistent_snap import exception
 from consistent_snap import rpc
 
 MODES = ('shared_start', 'priority', 'barrier')
@@ -374,4 +375,7 @@ class Fence:
                                      timeout=timeout)
         results = self._fanout(abort)
         self._report_all(results)
-        return {h: r for h, r in results.items() if isinstance(r, Exception)}
+        # A host that finalized its members keeps them: they are complete,
+        # thawed, and deleted by the caller from what they recorded.
+        return {h: r for h, r in results.items() if isinstance(r, Exception)
+                and not isinstance(r, exception.AbortRefused)}

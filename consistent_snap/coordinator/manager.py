@@ -14,6 +14,7 @@ from consistent_snap.coordinator import scheduler
 from consistent_snap.coordinator import snapshot
 from consistent_snap.db import api as db_api
 from consistent_snap import rpc
+from consistent_snap import states
 
 LOG = logging.getLogger(__name__)
 
@@ -83,23 +84,27 @@ class CoordinatorManager:
     def sweep(self):
         """Take over every unfinished snapshot that nobody holds."""
         context = cs_context.RequestContext(is_admin=True, overwrite=False)
-        for snap in db_api.group_snapshot_list_unfinished(context):
-            lock = self.coordination.try_lock(lock_name(snap['id']))
+        for listed in db_api.group_snapshot_list_unfinished(context):
+            lock = self.coordination.try_lock(lock_name(listed['id']))
             if lock is None:
                 continue  # A live coordinator drives it.
             try:
-                self._take_over(context, snap)
+                # Read again under the lock: the coordinator that held it
+                # may have finished the snapshot since the list was read.
+                snap = db_api.group_snapshot_get(context, listed['id'])
+                if snap['status'] not in states.FINAL:
+                    self._take_over(context, snap)
             finally:
                 lock.release()
 
     def _take_over(self, context, snap):
         age = timeutils.delta_seconds(snap['created_at'], timeutils.utcnow())
-        if snap['status'] == 'pending':
+        if snap['status'] == states.PENDING:
             if age >= self.conf.coordination.pending_grace:
                 LOG.warning('Group snapshot %s waited %.0f s for its '
                             'message: starting it', snap['id'], age)
                 self._run(context, snap['id'])
-        elif snap['status'] == 'deleting':
+        elif snap['status'] == states.DELETING:
             snapshot.delete_artifacts(self.conf, context, snap['id'])
         else:
             snapshot.reap(self.conf, self.agents, self.notifier, context, snap)

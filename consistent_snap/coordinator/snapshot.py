@@ -8,6 +8,8 @@ coordinator is reaped, a deleted snapshot takes its artifacts along.
 
 import collections
 
+from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
 
 from consistent_snap.capturers import cinder
@@ -81,10 +83,23 @@ class GroupSnapshotRun:
         self.fence = None
         self.rows = {}
 
-    def _move(self, status, expected=None, **values):
+    def _move(self, status, **values):
+        """A compare and swap from the status this run last wrote.
+
+        Anyone else's move (a sweep that reaped it) makes the next one
+        raise InvalidState: the run has lost the snapshot.
+        """
         self.snapshot = db_api.group_snapshot_update(
             self.context, self.id, dict(values, status=status),
-            expected=expected)
+            expected=(self.snapshot['status'],))
+
+    def _move_kept(self, status, **values):
+        """_move, retried while the database fails: every artifact is
+        there, so a failed write must not turn into an abort."""
+        retry = oslo_db_api.wrap_db_retry(
+            max_retries=10, retry_interval=0.5, max_retry_interval=30,
+            exception_checker=lambda e: isinstance(e, db_exc.DBError))
+        retry(self._move)(status, **values)
 
     def _record(self, host, report):
         for row in record(self.context, self.id, report,
@@ -145,11 +160,14 @@ class GroupSnapshotRun:
                            trust_id=self.snapshot['trust_id'])
 
     def run(self):
+        self.snapshot = db_api.group_snapshot_get(self.context, self.id)
+        first = states.FENCING if self.snapshot['consistent'] else (
+            states.CAPTURING)
         try:
-            snap = db_api.group_snapshot_get(self.context, self.id)
-            first = states.FENCING if snap['consistent'] else (
-                states.CAPTURING)
-            self._move(first, expected=(states.PENDING,))
+            if self.snapshot['status'] != states.PENDING:
+                raise exception.InvalidState(
+                    id=self.id, status=self.snapshot['status'], wanted=first)
+            self._move(first)
         except exception.InvalidState:
             LOG.info('Group snapshot %s is already being driven', self.id)
             return
@@ -160,33 +178,47 @@ class GroupSnapshotRun:
                                self.snapshot['mode'])
             self._move(states.FINALIZING, **summary(list(self.rows.values())))
             self.fence.finalize()
-            self._move(states.AVAILABLE)
+            self._move_kept(states.AVAILABLE)
             LOG.info('Group snapshot %s available: %d members on %d hosts, '
                      'skew %.3f ms', self.id, len(self.rows),
                      len(self.fence.hosts), self.snapshot['skew_ms'] or 0.0)
             self._notify('end')
         except Exception as e:
-            if isinstance(e, fence.Failed):
-                message = str(e)
-            else:
-                message = 'unexpected error: %s' % e
-                LOG.exception('Group snapshot %s', self.id)
-            LOG.error('Group snapshot %s failed: %s', self.id, message)
-            if self.fence is not None:
-                for host, error in self.fence.abort().items():
-                    # The agent's dead-man timer still thaws its guests.
-                    LOG.error('Group snapshot %s: abort on host %s failed: '
-                              '%s', self.id, host, error)
-                    if host not in message:
-                        message += ('; host %s did not answer the abort '
-                                    '(its own timer thaws its guests)' % host)
-            # All or nothing: what an unreachable host made goes too.
-            leftovers = delete_everything(
-                self.conf, db_api.group_snapshot_get(self.context, self.id))
-            if leftovers:
-                message += '; could not delete %s' % '; '.join(leftovers)
+            self._fail(e)
+
+    def _fail(self, error):
+        """Own the move to error, then undo everything: all or nothing."""
+        if isinstance(error, fence.Failed):
+            message = str(error)
+        else:
+            message = 'unexpected error: %s' % error
+            LOG.error('Group snapshot %s: unexpected error', self.id,
+                      exc_info=error)
+        LOG.error('Group snapshot %s failed: %s', self.id, message)
+        try:
             self._move(states.ERROR, error=message)
-            self._notify('error')
+        except Exception as e:
+            # Another coordinator moved it on (or the database is gone):
+            # it is not ours to destroy. Agents' timers thaw the guests.
+            LOG.error('Group snapshot %s: not aborting it, its status could '
+                      'not be set to error: %s', self.id, e)
+            return
+        if self.fence is not None:
+            for host, failure in self.fence.abort().items():
+                # The agent's dead-man timer still thaws its guests.
+                LOG.error('Group snapshot %s: abort on host %s failed: %s',
+                          self.id, host, failure)
+                if host not in message:
+                    message += ('; host %s did not answer the abort (its '
+                                'own timer thaws its guests)' % host)
+        # All or nothing: what an unreachable host made goes too.
+        leftovers = delete_everything(
+            self.conf, db_api.group_snapshot_get(self.context, self.id))
+        if leftovers:
+            message += '; could not delete %s' % '; '.join(leftovers)
+        if message != self.snapshot['error']:
+            self._move(states.ERROR, error=message)
+        self._notify('error')
 
     def _notify(self, event):
         snap = self.snapshot
@@ -231,27 +263,51 @@ def delete_everything(conf, snap):
 
 
 def delete_artifacts(conf, context, snapshot_id):
-    """Delete a snapshot's images and volume snapshots, then the snapshot."""
+    """Delete a snapshot's images and volume snapshots, then the snapshot.
+
+    Only a snapshot already moved to deleting (a compare and swap by the
+    API or retention): that move is what makes its artifacts ours to
+    destroy.
+    """
     snap = db_api.group_snapshot_get(context, snapshot_id)
+    if snap['status'] != states.DELETING:
+        LOG.warning('Group snapshot %s is %s, not deleting: its artifacts '
+                    'are kept', snapshot_id, snap['status'])
+        return
     failed = delete_everything(conf, snap)
     if failed:
         LOG.error('Group snapshot %s: could not delete %s', snapshot_id,
                   '; '.join(failed))
         db_api.group_snapshot_update(context, snapshot_id, {
             'status': states.ERROR,
-            'error': 'delete failed: ' + '; '.join(failed)})
+            'error': 'delete failed: ' + '; '.join(failed)},
+            expected=(states.DELETING,))
         return
     db_api.group_snapshot_update(context, snapshot_id,
-                                 {'status': states.DELETED})
+                                 {'status': states.DELETED},
+                                 expected=(states.DELETING,))
     LOG.info('Group snapshot %s deleted', snapshot_id)
 
 
 def reap(conf, agents, notifier, context, snap):
     """Fail a snapshot whose coordinator is gone, leaving nothing behind.
 
-    Every host is told to abort (thaw, discard what it made); whatever the
-    members recorded is deleted too, in case a host cannot be reached.
+    First a compare and swap to error from the status ``snap`` was read
+    in: if the snapshot moved on meanwhile (it finished), it is left
+    alone. Only then is every host told to abort (thaw, discard what it
+    made), and whatever the members recorded deleted too, in case a host
+    cannot be reached.
     """
+    message = ('interrupted while %s: the coordinator driving it stopped; '
+               'its hosts were told to thaw and discard what they made' %
+               snap['status'])
+    try:
+        db_api.group_snapshot_update(
+            context, snap['id'], {'status': states.ERROR, 'error': message},
+            expected=(snap['status'],))
+    except exception.InvalidState as e:
+        LOG.info('Group snapshot %s not reaped: %s', snap['id'], e)
+        return
     by_host = collections.defaultdict(list)
     for member in snap['members']:
         by_host[member['host']].append({'server_id': member['server_id']})
@@ -261,17 +317,15 @@ def reap(conf, agents, notifier, context, snap):
             context, snap['id'], report)).abort()
     failed = delete_everything(conf, db_api.group_snapshot_get(context,
                                                                snap['id']))
-    message = ('interrupted while %s: the coordinator driving it stopped; '
-               'its hosts were told to thaw and discard what they made' %
-               snap['status'])
     if unreached:
         message += ('; unreachable: %s (their own timers thaw their guests)'
                     % ', '.join(sorted(unreached)))
     if failed:
         message += '; could not delete %s' % '; '.join(failed)
     LOG.warning('Group snapshot %s %s', snap['id'], message)
-    db_api.group_snapshot_update(context, snap['id'], {
-        'status': states.ERROR, 'error': message})
+    if unreached or failed:
+        db_api.group_snapshot_update(context, snap['id'], {'error': message},
+                                     expected=(states.ERROR,))
     notifier.info(context, 'group_snapshot.create.error',
                   {'id': snap['id'], 'status': states.ERROR,
                    'error': message})
