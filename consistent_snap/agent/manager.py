@@ -15,6 +15,7 @@ import oslo_messaging as messaging
 
 from consistent_snap.agent import deadman
 from consistent_snap.agent import fence_clock
+from consistent_snap.agent import guard as freeze_guard
 from consistent_snap.capturers import libvirt as libvirt_capturer
 from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
@@ -44,6 +45,8 @@ class _HostSnapshot:
         self.capturers = None
         self.trust_id = None
         self.frozen = []
+        self.held = []  # The members a freeze may have reached.
+        self.arming = None  # The dead-man timer's token for them.
         self.members = {m['server_id']: dict(m, status='pending',
                                              artifacts=[])
                         for m in members}
@@ -57,31 +60,49 @@ class AgentManager:
     RPC_API_VERSION = '1.2'
     target = messaging.Target(version=RPC_API_VERSION)
 
-    def __init__(self, conf, host, quiescer=None, capturers=None):
+    def __init__(self, conf, host, quiescer=None, capturers=None,
+                 guard=None):
         self.conf = conf
         self.host = host
-        self.quiescer = quiescer or drivers.load(
-            'consistent_snap.quiescers', conf.agent.quiescer, conf)
+        if guard is None and quiescer is None:
+            # The guard process loads the quiescer the configuration
+            # names: it cannot stand for one given to this process.
+            self.quiescer = drivers.load('consistent_snap.quiescers',
+                                         conf.agent.quiescer, conf)
+            if self.quiescer.freezes:
+                guard = freeze_guard.Guard.for_agent(conf)
+        else:
+            self.quiescer = quiescer
+        self.guard = guard
         self._injected_capturers = capturers
         self._snapshots = {}
         self._lock = threading.Lock()
         self._coordinators = None
         journal = os.path.join(conf.state_path,
                                'agent-%s-frozen.json' % host)
-        self.deadman = deadman.Deadman(self.quiescer.thaw, journal)
+        self.deadman = deadman.Deadman(self.quiescer.thaw, journal,
+                                       guard=guard)
 
     def start(self):
         """Before serving: undo what a killed predecessor left half done.
 
-        Its frozen guests are thawed, its libvirt overlays merged back.
+        Its frozen guests are thawed (in the background: one that does not
+        thaw keeps no snapshot waiting), its libvirt overlays merged back.
         """
         os.makedirs(self.conf.state_path, exist_ok=True)
+        if self.guard is not None:
+            # In the process that serves: the guard learns of its death.
+            self.guard.start()
         self.deadman.recover()
         if 'libvirt' in self.conf.agent.capturers:
             libvirt_capturer.merge_leftovers(self.conf)
         if self.conf.agent.check_host:
             threading.Thread(target=self._warm_up, name='warm-up',
                              daemon=True).start()
+
+    def stop(self):
+        if self.guard is not None:
+            self.guard.stop()
 
     def _warm_up(self):
         """Authenticate and find Nova before the first prepare needs to.
@@ -310,14 +331,18 @@ class AgentManager:
                        self.conf.agent.max_freeze_ms)
         wait = max(0.0, fence_at - time.time()) if fence_at else 0.0
         # Armed before the first freeze, whatever happens next, it thaws;
-        # and before T, so that its journal's fsync does not delay T.
-        self.deadman.arm(snap.id, members, wait + limit_ms / 1000.0)
+        # and before T, so that neither its journal's fsync nor the
+        # guard's answer delays T.
+        snap.held = [m for m in members
+                     if quiesce or m.get('require_quiesce')]
+        snap.arming = self.deadman.arm(snap.id, snap.held,
+                                       time.time() + wait + limit_ms / 1000.0)
         snap.frozen = members
         # Also before T: the capturers' drivers and connections.
         self._capturers(snap)
 
         def freeze(member):
-            self._freeze_member(member, quiesce, limit_ms)
+            self._freeze_member(snap, member, quiesce, limit_ms)
             if capture and member['status'] == 'frozen':
                 self._capture_member(snap, member)
         self._at(fence_at, snap, members, freeze)
@@ -340,10 +365,23 @@ class AgentManager:
                 instant or 0.0,
                 [functools.partial(work, member) for member in members])
 
-    def _freeze_member(self, member, quiesce, limit_ms):
+    def _freeze_member(self, snap, member, quiesce, limit_ms):
         member['started_at'] = time.time()
         if quiesce or member.get('require_quiesce'):
-            level, reason = self.quiescer.freeze(member, limit_ms / 1000)
+            refused = self.deadman.begin_freeze(snap.id, snap.arming)
+            if refused == deadman.EXPIRED:
+                # Too late: frozen now, it would outlive max_freeze.
+                self._fail(member, 'freeze', 'not frozen: %s before its '
+                           'freeze began' % refused)
+                return
+            if refused:
+                level, reason = quiescer_base.CRASH, 'not frozen: ' + refused
+            else:
+                try:
+                    level, reason = self.quiescer.freeze(member,
+                                                         limit_ms / 1000)
+                finally:
+                    self.deadman.end_freeze(snap.id, snap.arming, member)
         else:
             level, reason = (quiescer_base.CRASH,
                              'quiesce was not asked for')
@@ -388,11 +426,16 @@ class AgentManager:
         frozen, snap.frozen = snap.frozen, []
         if not frozen:
             return
-        if self.deadman.disarm(snap.id):
+        if self.deadman.disarm(snap.id, snap.arming):
+            # Each member's first try, all at once; a guest that did not
+            # thaw is retried in the background and thawed_at stays None.
+            thawed = self.deadman.thaw(snap.id, snap.held)
+            held = {m['server_id'] for m in snap.held}
+            now = time.time()
             for member in frozen:
-                self.deadman.thaw_now([member])
-                member['thawed_at'] = time.time()
-            self.deadman.done(snap.id)
+                member['thawed_at'] = (thawed.get(member['server_id'])
+                                       if member['server_id'] in held
+                                       else now)
             return
         # The dead-man timer thawed them: what was fixed after that is
         # only crash-consistent, whatever the freeze achieved.

@@ -12,6 +12,9 @@ class Quiescer(metaclass=abc.ABCMeta):
     #: Whether freeze() waits on I/O (a guest agent, a cloud API): the agent
     #: then gives each member a thread of its own at T.
     blocks = True
+    #: Whether freeze() can leave a guest frozen: only then does a guard
+    #: process hold each freeze's deadline (agent/guard.py).
+    freezes = True
 
     def __init__(self, conf):
         self.conf = conf
@@ -26,4 +29,8 @@ class Quiescer(metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def thaw(self, member):
-        """Thaw the member's guest; must be safe to call twice."""
+        """Thaw the member's guest; raise unless it is confirmed thawed.
+
+        Called until it returns: also for a guest whose freeze failed,
+        which may have frozen a moment later. Must be safe to call twice.
+        """

@@ -6,12 +6,25 @@ call is bounded by [libvirt] agent_timeout; the agent's dead-man timer
 bounds the whole freeze.
 """
 
+import json
+import xml.etree.ElementTree as ElementTree
+
 from oslo_log import log as logging
 
 from consistent_snap.quiescers import base
 from consistent_snap.virt import libvirt_host
 
+try:
+    import libvirt_qemu
+except ImportError:  # libvirt_host says what to install.
+    libvirt_qemu = None
+
 LOG = logging.getLogger(__name__)
+GUEST_AGENT_CHANNEL = 'org.qemu.guest_agent.0'
+
+
+class StillFrozen(Exception):
+    pass
 
 
 class LibvirtQuiescer(base.Quiescer):
@@ -33,6 +46,8 @@ class LibvirtQuiescer(base.Quiescer):
             frozen = dom.fsFreeze(None, 0)
         except Exception as e:
             # No agent, or it did not answer: crash-consistent, and why.
+            # An agent that did not answer in time may freeze all the same
+            # a moment later: thaw() is retried until it says thawed.
             LOG.warning('Freeze of server %s failed: %s', member['server_id'],
                         e)
             return base.CRASH, 'guest agent freeze failed: %s' % e
@@ -42,6 +57,30 @@ class LibvirtQuiescer(base.Quiescer):
 
     def thaw(self, member):
         dom = self._domain(member)
-        if dom is not None and dom.isActive():
-            # Thawing a guest that is not frozen answers 0: safe twice.
-            dom.fsThaw(None, 0)
+        if dom is None or not dom.isActive():
+            return  # Gone or stopped: nothing is frozen.
+        if _agent_channel(dom) in (None, 'disconnected'):
+            # No guest agent: no freeze of ours reached the guest, and
+            # none could be undone through it.
+            return
+        # Thawing a guest that is not frozen answers 0: safe twice.
+        dom.fsThaw(None, 0)
+        status = freeze_status(dom, self.conf.libvirt.agent_timeout)
+        if status != 'thawed':
+            raise StillFrozen('the guest agent says %s after the thaw' %
+                              status)
+
+
+def freeze_status(dom, timeout):
+    """qemu-guest-agent's guest-fsfreeze-status: 'thawed' or 'frozen'."""
+    reply = libvirt_qemu.qemuAgentCommand(
+        dom, json.dumps({'execute': 'guest-fsfreeze-status'}), timeout, 0)
+    return json.loads(reply)['return']
+
+
+def _agent_channel(dom):
+    """The guest agent channel's state ('connected'...), None if none."""
+    for target in ElementTree.fromstring(dom.XMLDesc(0)).iterfind(
+            "./devices/channel/target[@name='%s']" % GUEST_AGENT_CHANNEL):
+        return target.get('state', 'connected')
+    return None

@@ -5,6 +5,7 @@ class NoneQuiescer(base.Quiescer):
     """No guest freeze: members are captured crash-consistent."""
 
     blocks = False
+    freezes = False
 
     def freeze(self, member, timeout):
         return base.CRASH, 'no quiescer is configured on this host'

@@ -18,6 +18,7 @@ import base64
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -290,6 +291,99 @@ def test_barrier_cuts_are_all_consistent_and_the_baseline_is_counted(
                            consistent['sequential'], writer.n))
     assert all(va > 0 for va, _ in tally['barrier'])
     assert consistent['barrier'] == ROUNDS, tally['barrier']
+
+
+def _freeze_status(guest):
+    try:
+        return guest.agent('guest-fsfreeze-status', timeout=2)
+    except libvirt.libvirtError:
+        return None  # Busy with a freeze or a thaw, or not answering.
+
+
+def _wait_status(guest, status, timeout):
+    """The instant (monotonic) the guest was seen ``status``, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _freeze_status(guest) == status:
+            return time.monotonic()
+        time.sleep(0.02)
+    return None
+
+
+def _restart_agent(test_cloud, host):
+    """As the harness does; wait until it serves again."""
+    log = test_cloud.CS_DIR / 'log' / ('agent-%s.log' % host)
+    seen = log.read_text().count('listening on topic')
+    test_cloud.stop('agent-%s' % host)
+    test_cloud.start_daemons()
+    deadline = time.monotonic() + 120
+    while log.read_text().count('listening on topic') <= seen:
+        assert time.monotonic() < deadline, 'agent-%s did not start' % host
+        time.sleep(0.5)
+
+
+def _frozen_in_a_barrier(api, a, b):
+    """A barrier snapshot of A and B, once A is seen frozen in it.
+
+    B's guest agent stops answering for 25 s, so that B's freeze times out
+    and the commit waits for it, with A frozen. (On a loaded machine a
+    prepare may time out before anything is frozen: then again.)
+    """
+    for _ in range(3):
+        _wait_agent(b)
+        b.agent('guest-exec', path='/bin/sh', arg=[
+            '-c', 'sleep 0.5; kill -STOP $(cat /run/qga.pid); sleep 25; '
+            'kill -CONT $(cat /run/qga.pid)'])
+        time.sleep(1)
+        response = api('POST', SNAPSHOTS, json={'group_snapshot': {
+            'servers': [a.server.id, b.server.id], 'consistent': True,
+            'mode': 'barrier', 'quiesce': True}})
+        assert response.status_code == 202, response.text
+        snapshot_id = response.json()['group_snapshot']['id']
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if _freeze_status(a) == 'frozen':
+                return snapshot_id, time.monotonic()
+            snap = api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
+                'group_snapshot']
+            if snap['status'] in ('available', 'error'):
+                assert 'Nothing was frozen' in snap['error'], snap['error']
+                _delete(api, snap)
+                break
+            time.sleep(0.02)
+    pytest.fail('guest A was never seen frozen')
+
+
+def test_a_killed_agent_leaves_no_guest_frozen(test_cloud, api_as, guests):
+    """SIGKILL compute-real's agent (master and worker) while its guest is
+    frozen in a barrier, and do not start it again: the guest is thawed
+    within max_freeze all the same (by the agent's guard process).
+
+    B's freeze timed out; it may land once B's guest agent runs again, and
+    B must end thawed too.
+    """
+    api = api_as('minicloud-demo')
+    a, b = guests
+    max_freeze = 5.0  # [agent] max_freeze_ms's default.
+    pid = int((test_cloud.CS_DIR / 'run' /
+               'agent-compute-real.pid').read_text())
+    try:
+        snapshot_id, frozen = _frozen_in_a_barrier(api, a, b)
+        os.killpg(pid, signal.SIGKILL)  # Its process group: master, worker.
+        killed = time.monotonic()
+        thawed = _wait_status(a, 'thawed', max_freeze + 10)
+        print('guest thawed %s s after its agent was SIGKILLed, %s s after '
+              'it was seen frozen' % (
+                  thawed and '%.2f' % (thawed - killed),
+                  thawed and '%.2f' % (thawed - frozen)))
+        assert thawed is not None and thawed - frozen < max_freeze
+    finally:
+        _restart_agent(test_cloud, 'compute-real')
+    snap = wait_for_snapshot(api, snapshot_id, timeout=WAIT)
+    assert snap['status'] == 'error'
+    assert 'compute-real' in snap['error']
+    assert _wait_status(b, 'thawed', 60) is not None
+    _delete(api, snap)
 
 
 def test_a_guest_without_agent_is_crash_consistent_or_refused(

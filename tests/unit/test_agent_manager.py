@@ -1,5 +1,6 @@
 """The agent's phases in-process: fake capturer, recording quiescer."""
 
+import threading
 import time
 
 import pytest
@@ -148,11 +149,13 @@ def test_a_killed_agent_thaws_what_it_froze_when_it_starts_again(conf,
                                  capturers=[CountingCapturer(conf, None)])
     first.start()
     first.freeze(None, 'gs7', MEMBERS, None, None, True, 60000)
-    first.deadman.disarm('gs7')  # The process dies: its timer with it.
+    # The process dies: its timer with it.
+    first.deadman.disarm('gs7', first._snapshots['gs7'].arming)
     assert quiescer.frozen == {'s1', 's2'}
     second = manager.AgentManager(conf, 'compute-1', quiescer=quiescer,
                                   capturers=[CountingCapturer(conf, None)])
     second.start()
+    assert second.deadman.wait_idle(5)
     assert quiescer.frozen == set()
     # And the journal is clean: a third start thaws nothing.
     assert second.deadman.recover() == 0
@@ -195,28 +198,129 @@ def test_without_the_demand_a_guest_without_agent_is_crash_consistent(
     assert by_id['s1']['consistency'] == 'filesystem'
 
 
-class DeadAgentQuiescer(NoAgentQuiescer):
-    """s2's guest agent is gone: its thaw fails too, every time."""
+class LateFreezeQuiescer(RecordingQuiescer):
+    """s2's guest agent answers its freeze too late, then freezes anyway.
+
+    As qemu-guest-agent does: the thaw is served after the freeze it
+    queued behind, so until the freeze lands the thaw fails too.
+    """
 
     def __init__(self, conf):
         super().__init__(conf)
+        self.lands = None
         self.failed_thaws = 0
 
+    def freeze(self, member, timeout):
+        if member['server_id'] != 's2':
+            return super().freeze(member, timeout)
+        self.lands = threading.Timer(0.3, self.frozen.add, ('s2',))
+        self.lands.start()
+        return (quiescer_base.CRASH, 'guest agent freeze failed: Guest '
+                'agent is not responding')
+
     def thaw(self, member):
-        if member['server_id'] == 's2':
+        if member['server_id'] == 's2' and self.lands.is_alive():
             self.failed_thaws += 1
             raise RuntimeError('Guest agent is not responding')
         super().thaw(member)
 
 
-def test_a_guest_that_could_not_be_frozen_does_not_block_the_thaw(
+def test_a_freeze_that_failed_is_thawed_until_the_guest_is_thawed(
         conf, tmp_path):
-    agent = _agent(conf, tmp_path, DeadAgentQuiescer)
+    agent = _agent(conf, tmp_path, LateFreezeQuiescer)
     report = agent.capture(None, 'gs11', MEMBERS, None, None, True, 2000)
-    # One try for s2, not a retry loop that would hold the reply.
-    assert agent.quiescer.failed_thaws == 1
+    by_id = {m['server_id']: m for m in report['members']}
+    assert (by_id['s2']['status'], by_id['s2']['consistency'],
+            by_id['s2']['thawed_at']) == ('captured', 'crash', None)
+    assert agent.quiescer.failed_thaws >= 1
+    # Its late freeze landed after the reply; the thaw went on until it
+    # was undone, and only then was it forgotten.
+    assert agent.deadman.wait_idle(5)
     assert agent.quiescer.frozen == set()
-    assert {m['status'] for m in report['members']} == {'captured'}
+    assert agent.deadman.recover() == 0
+
+
+class HungAgentQuiescer(RecordingQuiescer):
+    """s1's guest agent hangs: each thaw fails after a while, until healed."""
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        self.healed = threading.Event()
+
+    def thaw(self, member):
+        if member['server_id'] == 's1' and not self.healed.is_set():
+            time.sleep(0.2)
+            raise RuntimeError('Guest agent is not responding')
+        super().thaw(member)
+
+
+def test_one_hung_guest_agent_keeps_no_other_guest_frozen(conf, tmp_path):
+    agent = _agent(conf, tmp_path, HungAgentQuiescer)
+    agent.freeze(None, 'gs12', MEMBERS, None, None, True, 2000)
+    committing = threading.Thread(target=agent.commit, args=(None, 'gs12'))
+    committing.start()
+    committing.join(2)
+    try:
+        assert not committing.is_alive()
+        assert agent.quiescer.frozen == {'s1'}
+        # No snapshot waits on it, nor does an abort.
+        assert agent.abort(None, 'gs12')['members']
+    finally:
+        agent.quiescer.healed.set()
+        committing.join()
+    assert agent.deadman.wait_idle(5)
+    assert agent.quiescer.frozen == set()
+
+
+def test_an_agent_serves_at_once_whatever_its_predecessor_left_frozen(
+        conf, tmp_path):
+    quiescer = HungAgentQuiescer(conf)
+    first = _agent(conf, tmp_path, lambda conf: quiescer)
+    first.freeze(None, 'gs13', MEMBERS, None, None, True, 60000)
+    first.deadman.disarm('gs13', first._snapshots['gs13'].arming)
+    started = threading.Thread(target=_agent,
+                               args=(conf, tmp_path, lambda conf: quiescer))
+    started.start()
+    started.join(1)
+    try:
+        assert not started.is_alive()
+        assert quiescer.frozen == {'s1'}
+    finally:
+        quiescer.healed.set()
+        started.join()
+    deadline = time.monotonic() + 5
+    while quiescer.frozen:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+class SlowFreezeQuiescer(RecordingQuiescer):
+    """Each freeze takes longer than max_freeze.
+
+    blocks = False: the fence clock runs the members one after the other.
+    """
+
+    blocks = False
+
+    def freeze(self, member, timeout):
+        time.sleep(0.3)
+        return super().freeze(member, timeout)
+
+
+def test_nothing_stays_frozen_that_was_frozen_after_max_freeze(conf,
+                                                               tmp_path):
+    agent = _agent(conf, tmp_path, SlowFreezeQuiescer)
+    report = agent.freeze(None, 'gs14', MEMBERS, None, None, True, 150)
+    by_id = {m['server_id']: m for m in report['members']}
+    # s1's freeze returned after the timer fired: it is thawed all the
+    # same. s2's began after: it was not frozen at all.
+    assert by_id['s2']['status'] == 'error'
+    assert by_id['s2']['error'] == (
+        'freeze failed on host compute-1: not frozen: its dead-man timer '
+        'had already fired before its freeze began')
+    assert agent.quiescer.freezes == 1
+    assert agent.deadman.wait_idle(5)
+    assert agent.quiescer.frozen == set()
 
 
 class _Inbox:
