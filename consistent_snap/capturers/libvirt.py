@@ -8,9 +8,18 @@ backing chain, into one qcow2), the overlay is merged back into the disk
 (an active block commit, then a pivot) so the chain never grows, and the
 copy is uploaded to Glance with the group snapshot's labels. Deleting
 the group snapshot deletes the images like any other (nova capturer).
+
+Nothing a guest may run on, or wrote, is unlinked: whether a file is in
+use is read from every domain's whole backing chain, live and defined;
+captures and merges of one domain take turns; only our own commit is
+adopted; an overlay that left the chain unmerged (a hard reboot restarts
+the guest from its disk) holds the guest's writes since the snapshot and
+goes to a quarantine, deleted after [libvirt] quarantine_days.
 """
 
+import calendar
 import os
+import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ElementTree
@@ -22,6 +31,13 @@ from consistent_snap.virt import libvirt_host
 
 LOG = logging.getLogger(__name__)
 DISK = 'libvirt_disk'
+QUARANTINE = 'libvirt-quarantine'
+# A capture runs while its guest is frozen: it may wait for another
+# capture's call (tens of ms), never for a merge (minutes).
+CAPTURE_LOCK_WAIT_S = 1.0
+# Overlays whose merge found another snapshot's overlay on top of them:
+# merged by the merge of that one (or the agent's next start).
+_LEFT = set()
 
 
 def _snapshot_xml(name, overlays):
@@ -56,8 +72,10 @@ class LibvirtCapturer(base.Capturer):
                  libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA)
         called_at = time.time()
         if dom.isActive():
-            dom.snapshotCreateXML(_snapshot_xml(suffix.lstrip('.'),
-                                                overlays), flags)
+            with libvirt_host.domain_lock(self.conf, member['server_id'],
+                                          CAPTURE_LOCK_WAIT_S):
+                dom.snapshotCreateXML(_snapshot_xml(suffix.lstrip('.'),
+                                                    overlays), flags)
             fixed_at = time.time()
         else:
             # A stopped guest's files do not move: copy them as they are.
@@ -92,7 +110,18 @@ class LibvirtCapturer(base.Capturer):
                      artifact['frozen_file'], copy],
                     check=True, capture_output=True, text=True,
                     timeout=max(1.0, deadline - time.time()))
-                self._merge(artifact)
+                overlay = artifact['overlay']
+                quarantined = self._merge(artifact)
+                if quarantined:
+                    raise RuntimeError(
+                        'server %s no longer runs on overlay %s (restarted '
+                        'from its disk, e.g. by a hard reboot, during the '
+                        'copy-out): the copy is not trusted; the overlay, '
+                        'with the writes made between the snapshot and the '
+                        'restart, was moved to %s (inspect it with qemu-img '
+                        'info); it is deleted after %d days' % (
+                            artifact['server_id'], overlay, quarantined,
+                            self.conf.libvirt.quarantine_days))
                 image = self.conn.image.create_image(
                     name=artifact['name'], disk_format='qcow2',
                     container_format='bare', filename=copy,
@@ -112,20 +141,58 @@ class LibvirtCapturer(base.Capturer):
         return capture
 
     def _merge(self, artifact):
-        """Fold the overlay back into the disk; idempotent."""
-        if not artifact.get('overlay'):
+        """Fold the overlay back into the disk; idempotent.
+
+        Nothing that may be live or hold writes newer than the snapshot
+        is unlinked: only an overlay this call has just committed and
+        pivoted away from. One that left the guest's chain some other way
+        (a hard reboot restarts the guest from its disk) still holds the
+        guest's writes since the snapshot: it is quarantined, and its new
+        path returned.
+        """
+        overlay = artifact.get('overlay')
+        if not overlay:
             return
-        dom = libvirt_host.domain(self.conf, artifact['server_id'])
-        if dom is not None and _uses(dom, artifact['overlay']):
-            if not dom.isActive():
-                raise RuntimeError(
-                    'server %s stopped while writing to %s: start it, and '
-                    'the agent merges it at its next start' % (
-                        artifact['server_id'], artifact['overlay']))
-            merge_overlay(self.conf, dom, artifact['disk'])
-        if os.path.exists(artifact['overlay']):
-            os.unlink(artifact['overlay'])
-        artifact['overlay'] = None
+        server_id, dev = artifact['server_id'], artifact['disk']
+        with libvirt_host.domain_lock(self.conf, server_id,
+                                      self.conf.libvirt.commit_timeout):
+            dom = libvirt_host.domain(self.conf, server_id)
+            chain = libvirt_host.chains(dom).get(dev, []) if dom else []
+            conn = libvirt_host.connection(self.conf)
+            if chain and _same(chain[0], overlay):
+                if not dom.isActive():
+                    raise RuntimeError(
+                        'server %s is stopped with its disk %s writing to '
+                        '%s; nothing was merged or deleted: start its '
+                        'domain with virsh (Nova\'s start restarts it from '
+                        'its disk, without these writes) and restart the '
+                        'agent, which merges it at its start' % (
+                            server_id, dev, overlay))
+                merge_overlay(self.conf, dom, dev, overlay)
+                _unlink_merged(conn, overlay)
+                artifact['overlay'] = None
+                try:
+                    _merge_left(self.conf, conn, dom, dev)
+                except Exception:
+                    LOG.exception('Could not merge the overlays left under '
+                                  '%s; the agent merges them at its start',
+                                  overlay)
+            elif _same_in(overlay, libvirt_host.files_in_use(conn)):
+                # Another snapshot's overlay sits on top of it: merged
+                # once that one is, by whoever finds it on top.
+                LOG.warning('Overlay %s of server %s is still in a disk '
+                            'chain below another file; left in place, the '
+                            'next merge on top of it merges it', overlay,
+                            server_id)
+                _LEFT.add(os.path.realpath(overlay))
+                artifact['overlay'] = None
+                return
+            elif os.path.exists(overlay):
+                artifact.update(overlay=None,
+                                quarantined=quarantine(self.conf, overlay))
+                return artifact['quarantined']
+            artifact['overlay'] = None
+            purge_quarantine(self.conf, conn)
 
     def delete(self, artifact):
         # Only the agent of the disk's host may touch the overlay; anyone
@@ -137,28 +204,123 @@ class LibvirtCapturer(base.Capturer):
                                          ignore_missing=True)
 
 
-def _uses(dom, path):
-    return any(p == path for inactive in (False, True)
-               for _, p, _ in libvirt_host.disks(dom, inactive))
+def _same(a, b):
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
-def merge_overlay(conf, dom, dev):
-    """Active commit of dev's top file into its backing file, then pivot.
+def _same_in(path, real_paths):
+    return os.path.realpath(path) in real_paths
 
+
+def _is_overlay(conf, path):
+    return conf.libvirt.overlay_suffix + '-' in os.path.basename(path)
+
+
+def _merge_left(conf, conn, dom, dev):
+    """Merge the overlays whose own merge found another on top of them."""
+    chain = libvirt_host.chains(dom).get(dev, [])
+    while len(chain) > 1 and _same_in(chain[0], _LEFT):
+        merge_overlay(conf, dom, dev, chain[0])
+        _unlink_merged(conn, chain[0])
+        _LEFT.discard(os.path.realpath(chain[0]))
+        chain = libvirt_host.chains(dom).get(dev, [])
+
+
+def _unlink_merged(conn, overlay):
+    """Unlink an overlay just committed into its disk, if nothing uses it."""
+    if _same_in(overlay, libvirt_host.files_in_use(conn)):
+        LOG.warning('Merged overlay %s is in a disk chain again: kept',
+                    overlay)
+    elif os.path.exists(overlay):
+        os.unlink(overlay)
+
+
+def quarantine(conf, path):
+    """Move a file that may hold a guest's writes out of the way.
+
+    Returns its new path, named after when and where it came from.
+    """
+    directory = os.path.join(conf.state_path, QUARANTINE)
+    os.makedirs(directory, exist_ok=True)
+    target = os.path.join(directory, '%s_%s_%s' % (
+        time.strftime('%Y%m%dT%H%M%S', time.gmtime()),
+        os.path.basename(os.path.dirname(path)), os.path.basename(path)))
+    shutil.move(path, target)
+    LOG.error('Quarantined %s as %s: it left its guest\'s disk chain '
+              'unmerged, with the writes made since its snapshot', path,
+              target)
+    return target
+
+
+def purge_quarantine(conf, conn):
+    """Delete quarantined files that are old enough and in no chain.
+
+    Older than [libvirt] quarantine_days, and held by no domain's chain
+    (running or not). Returns their paths.
+    """
+    directory = os.path.join(conf.state_path, QUARANTINE)
+    if not os.path.isdir(directory):
+        return []
+    oldest = time.time() - conf.libvirt.quarantine_days * 86400
+    used = None
+    purged = []
+    for name in sorted(os.listdir(directory)):
+        try:
+            at = calendar.timegm(time.strptime(name.split('_', 1)[0],
+                                               '%Y%m%dT%H%M%S'))
+        except ValueError:
+            continue  # Not ours.
+        if at > oldest:
+            continue
+        used = libvirt_host.files_in_use(conn) if used is None else used
+        path = os.path.join(directory, name)
+        if not _same_in(path, used):
+            os.unlink(path)
+            purged.append(path)
+    return purged
+
+
+def merge_overlay(conf, dom, dev, overlay):
+    """Active commit of overlay, dev's top file, into the file below; pivot.
+
+    A running job is adopted only if it is ours: the commit of this very
+    overlay into the file below it; any other job is left alone.
     The pivot is allowed only once the job is ready (its mirror caught up
     with the guest's writes); cur == end is no proof of that, so the
     pivot is retried until libvirt accepts it.
     """
     libvirt = libvirt_host.libvirt
-    if not dom.blockJobInfo(dev, 0):
-        # Else a commit that an earlier try started is still going.
+    chain = libvirt_host.chains(dom).get(dev, [])
+    if len(chain) < 2 or not _same(chain[0], overlay):
+        raise RuntimeError('disk %s of server %s does not run on overlay %s '
+                           '(its chain: %s): nothing to merge' % (
+                               dev, dom.UUIDString(), overlay,
+                               ' <- '.join(chain)))
+    if dom.blockJobInfo(dev, 0):
+        job = libvirt_host.mirror_job(dom, dev)
+        if not job or job[0] != 'active-commit' or not _same(job[1],
+                                                             chain[1]):
+            raise RuntimeError(
+                'disk %s of server %s has a block job (%s) that is not the '
+                'merge of overlay %s into %s; it is left alone: wait for it '
+                'to end (virsh blockjob %s %s --info), then delete the group '
+                'snapshot again' % (dev, dom.UUIDString(),
+                                    job[0] if job else 'unknown', overlay,
+                                    chain[1], dom.UUIDString(), dev))
+        # Ours: a commit that an earlier try started is still going.
+    else:
         dom.blockCommit(dev, None, None, 0,
                         libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
                         libvirt.VIR_DOMAIN_BLOCK_COMMIT_SHALLOW)
     deadline = time.time() + conf.libvirt.commit_timeout
     while True:
         info = dom.blockJobInfo(dev, 0)
-        if info and info.get('end') and info['cur'] == info['end']:
+        if not info:
+            raise RuntimeError(
+                'the merge of overlay %s into %s ended without its pivot '
+                '(the guest stopped or restarted?); nothing was unlinked' % (
+                    overlay, chain[1]))
+        if info.get('end') and info['cur'] == info['end']:
             try:
                 dom.blockJobAbort(dev,
                                   libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
@@ -174,9 +336,11 @@ def merge_overlay(conf, dom, dev):
 
 
 def merge_leftovers(conf):
-    """At agent start: merge overlays a killed agent left on running guests.
+    """At agent start: finish what a killed agent left.
 
-    Returns how many were merged.
+    Merges the overlays left on top of running guests' disks, quarantines
+    those found next to a disk but in no domain's chain, and purges the
+    quarantine. Returns how many were merged.
     """
     merged = 0
     if libvirt_host.libvirt is None:
@@ -184,12 +348,23 @@ def merge_leftovers(conf):
     conn = libvirt_host.connection(conf)
     for dom in conn.listAllDomains(
             libvirt_host.libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
-        for dev, path, _ in libvirt_host.disks(dom):
-            if conf.libvirt.overlay_suffix + '-' in os.path.basename(path):
-                LOG.warning('Merging overlay %s of %s, left by an agent '
-                            'that stopped', path, dom.UUIDString())
-                merge_overlay(conf, dom, dev)
-                if os.path.exists(path):
-                    os.unlink(path)
-                merged += 1
+        with libvirt_host.domain_lock(conf, dom.UUIDString(),
+                                      conf.libvirt.commit_timeout):
+            for dev, chain in libvirt_host.chains(dom).items():
+                # Overlapping snapshots may have stacked several.
+                while len(chain) > 1 and _is_overlay(conf, chain[0]):
+                    LOG.warning('Merging overlay %s of %s, left by an '
+                                'agent that stopped', chain[0],
+                                dom.UUIDString())
+                    merge_overlay(conf, dom, dev, chain[0])
+                    _unlink_merged(conn, chain[0])
+                    merged += 1
+                    chain = libvirt_host.chains(dom).get(dev, [])
+    used = libvirt_host.files_in_use(conn)
+    for directory in {os.path.dirname(f) for f in used}:
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if _is_overlay(conf, path) and not _same_in(path, used):
+                quarantine(conf, path)
+    purge_quarantine(conf, conn)
     return merged

@@ -18,6 +18,13 @@ opts = [
     cfg.FloatOpt('commit_timeout', default=300.0, min=1.0,
                  help='Seconds the merge of an overlay back into its disk '
                       'may take.'),
+    cfg.IntOpt('quarantine_days', default=7, min=0,
+               help='Days an overlay file that left its guest\'s disk '
+                    'chain unmerged (e.g. a hard reboot restarted the guest '
+                    'from its disk) is kept in $state_path/'
+                    'libvirt-quarantine, for its writes to be recovered by '
+                    'hand. Deleted after that, at the agent\'s start or its '
+                    'next merge, if no domain\'s chain holds it.'),
 ]
 
 
