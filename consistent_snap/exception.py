@@ -57,6 +57,10 @@ class BackupPolicyNotFound(NotFound):
     msg_fmt = 'Backup policy %(id)s could not be found.'
 
 
+class RestoreNotFound(NotFound):
+    msg_fmt = 'Restore %(id)s could not be found.'
+
+
 class StackNotFound(NotFound):
     msg_fmt = ("Heat stack '%(stack)s' could not be found in project "
                "%(project_id)s.")
@@ -89,7 +93,7 @@ class InvalidState(Conflict):
 
 class NoHealthyMembers(Conflict):
     msg_fmt = ('app group %(name)s has no healthy server to capture: '
-               '%(servers)s are in ERROR.')
+               '%(servers)s.')
 
 
 class AppGroupBusy(Conflict):
@@ -103,8 +107,9 @@ class EmptyAppGroup(Conflict):
 
 
 class UnhealthyMembers(Conflict):
-    msg_fmt = ('Server(s) %(servers)s are in ERROR: repair or remove them, '
-               'or skip them with skip_unhealthy (CLI: --skip-unhealthy).')
+    msg_fmt = ('Server(s) %(servers)s cannot be captured: repair, start or '
+               'unshelve them, or remove them from the app group, or skip '
+               'them with skip_unhealthy (CLI: --skip-unhealthy).')
 
 
 class AmbiguousSource(Conflict):
@@ -115,6 +120,18 @@ class AmbiguousSource(Conflict):
 class MembersNotOnHost(Conflict):
     msg_fmt = ('Server(s) %(servers)s no longer run on host %(host)s '
                '(migrated?); resolve the app group again.')
+
+
+class RestoreInvalidState(Conflict):
+    msg_fmt = ("Restore %(id)s is %(status)s: it cannot go to %(wanted)s.")
+
+
+class NotRestorable(Conflict):
+    msg_fmt = ('Group snapshot %(id)s cannot be restored: %(reason)s')
+
+
+class RestorePlanFailed(Conflict):
+    msg_fmt = ('The restore plan found %(count)d problem(s): %(problems)s')
 
 
 class AbortRefused(Conflict):

@@ -28,6 +28,10 @@ class Inventory:
         self.conn = conn
         self.project_id = project_id
         self._images = {}
+        # {server id: where its source says it came from}, filled by the
+        # resolvers that know (Heat: stack and resource path), for the
+        # manifest.
+        self.origins = {}
 
     @functools.cached_property
     def servers(self):
@@ -137,9 +141,14 @@ def _drift(server_ids, last_snapshot):
             'joined': sorted(now - before), 'left': sorted(before - now)}
 
 
-def resolve(conf, conn, app_group, show_host=False, last_snapshot=None):
-    """The app group's servers now, with hosts, volumes and drift."""
-    inventory = Inventory(conn, app_group['project_id'])
+def resolve(conf, conn, app_group, show_host=False, last_snapshot=None,
+            inventory=None):
+    """The app group's servers now, with hosts, volumes and drift.
+
+    inventory: one to fill and keep (the coordinator reads the members'
+    manifests from it), else a new one.
+    """
+    inventory = inventory or Inventory(conn, app_group['project_id'])
     server_ids = resolver(conf, conn, app_group['source_type']).resolve(
         app_group['project_id'], app_group['source_ref'], inventory)
     present = [i for i in server_ids if i in inventory.servers]

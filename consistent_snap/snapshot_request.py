@@ -68,6 +68,34 @@ def refuse_if_busy(context, group):
                                          status=snap['status'])
 
 
+def why_not_capturable(member):
+    """Why a resolved member cannot be captured, or None.
+
+    In ERROR; or on no compute host (SHELVED_OFFLOADED, never scheduled):
+    no agent holds it, so nothing could freeze or capture it.
+    """
+    if member['status'] == 'ERROR':
+        return 'ERROR'
+    if not member['host_id']:
+        return '%s, on no compute host' % member['status']
+    return None
+
+
+def check_resolved(group, resolved, skip_unhealthy):
+    """The one rule, for the API and the coordinator alike: raise if the
+    resolved members cannot be captured as asked."""
+    if not resolved['members']:
+        raise exception.EmptyAppGroup(name=group['name'])
+    broken = ['%s (%s): %s' % (m['name'], m['server_id'],
+                               why_not_capturable(m))
+              for m in resolved['members'] if why_not_capturable(m)]
+    if broken and not skip_unhealthy:
+        raise exception.UnhealthyMembers(servers='; '.join(broken))
+    if len(broken) == len(resolved['members']):
+        raise exception.NoHealthyMembers(name=group['name'],
+                                         servers='; '.join(broken))
+
+
 def check_members(conf, conn, group, skip_unhealthy):
     """Refuse now what the coordinator would refuse later.
 
@@ -78,12 +106,4 @@ def check_members(conf, conn, group, skip_unhealthy):
         raise exception.ServersNotFound(
             servers=', '.join(resolved['missing']),
             project_id=group['project_id'])
-    if not resolved['members']:
-        raise exception.EmptyAppGroup(name=group['name'])
-    broken = ['%s (%s)' % (m['name'], m['server_id'])
-              for m in resolved['members'] if m['status'] == 'ERROR']
-    if broken and not skip_unhealthy:
-        raise exception.UnhealthyMembers(servers=', '.join(broken))
-    if len(broken) == len(resolved['members']):
-        raise exception.NoHealthyMembers(name=group['name'],
-                                         servers=', '.join(broken))
+    check_resolved(group, resolved, skip_unhealthy)

@@ -30,3 +30,29 @@ TRANSITIONS = {
 
 def can_move(current, new):
     return new in TRANSITIONS[current]
+
+
+# A restore: planned, then its resources created stage by stage; a failure
+# deletes what it created, in reverse order, before it ends in error.
+class Restore:
+    PENDING = 'pending'
+    RESTORING = 'restoring'
+    AVAILABLE = 'available'
+    ERROR = 'error'
+    DELETING = 'deleting'
+    DELETED = 'deleted'
+
+    FINAL = frozenset((AVAILABLE, ERROR, DELETED))
+    DELETABLE = (AVAILABLE, ERROR)
+    TRANSITIONS = {
+        PENDING: {RESTORING, ERROR},
+        RESTORING: {AVAILABLE, ERROR},
+        AVAILABLE: {DELETING},
+        ERROR: {DELETING},
+        DELETING: {DELETED, ERROR},
+        DELETED: set(),
+    }
+
+    @classmethod
+    def can_move(cls, current, new):
+        return new in cls.TRANSITIONS[current]

@@ -6,6 +6,7 @@ import webob.dec
 from consistent_snap.api.handlers import app_groups
 from consistent_snap.api.handlers import backup_policies
 from consistent_snap.api.handlers import group_snapshots
+from consistent_snap.api.handlers import restores
 from consistent_snap.api.handlers import root
 from consistent_snap.api import util
 
@@ -32,6 +33,14 @@ ROUTE_DECLARATIONS = {
     '/v1/group-snapshots/{group_snapshot_id}': {
         'GET': group_snapshots.show_group_snapshot,
         'DELETE': group_snapshots.delete_group_snapshot,
+    },
+    '/v1/restores': {
+        'GET': restores.list_restores,
+        'POST': restores.create_restore,
+    },
+    '/v1/restores/{restore_id}': {
+        'GET': restores.show_restore,
+        'DELETE': restores.delete_restore,
     },
     '/v1/backup-policies': {
         'GET': backup_policies.list_backup_policies,

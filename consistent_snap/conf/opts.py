@@ -13,10 +13,11 @@ from consistent_snap.conf import database
 from consistent_snap.conf import default
 from consistent_snap.conf import libvirt
 from consistent_snap.conf import resolvers
+from consistent_snap.conf import restore
 from consistent_snap.conf import service_credentials
 
 MODULES = (default, agent, api, coordination, coordinator, database,
-           libvirt, resolvers, service_credentials)
+           libvirt, resolvers, restore, service_credentials)
 
 
 def list_opts():

@@ -13,6 +13,7 @@ from consistent_snap.coordinator import rpcapi
 from consistent_snap.coordinator import scheduler
 from consistent_snap.coordinator import snapshot
 from consistent_snap.db import api as db_api
+from consistent_snap.restore import run as restore_run
 from consistent_snap import rpc
 from consistent_snap import states
 
@@ -23,10 +24,14 @@ def lock_name(snapshot_id):
     return 'consistent-snap-group-snapshot-%s' % snapshot_id
 
 
+def restore_lock_name(restore_id):
+    return 'consistent-snap-restore-%s' % restore_id
+
+
 class CoordinatorManager:
     """The patent's cloud operation server: drives group snapshots."""
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host):
@@ -69,6 +74,7 @@ class CoordinatorManager:
         while not self._stopping.is_set():
             try:
                 self.sweep()
+                self.sweep_restores()
             except Exception:
                 LOG.exception('Sweep for unattended snapshots failed')
             self._stopping.wait(self.conf.coordination.reap_interval)
@@ -94,6 +100,28 @@ class CoordinatorManager:
                 snap = db_api.group_snapshot_get(context, listed['id'])
                 if snap['status'] not in states.FINAL:
                     self._take_over(context, snap)
+            finally:
+                lock.release()
+
+    def sweep_restores(self):
+        """Fail and undo every unfinished restore that nobody holds."""
+        context = cs_context.RequestContext(is_admin=True, overwrite=False)
+        for listed in db_api.restore_list_unfinished(context):
+            lock = self.coordination.try_lock(restore_lock_name(listed['id']))
+            if lock is None:
+                continue
+            try:
+                current = db_api.restore_get(context, listed['id'])
+                age = timeutils.delta_seconds(current['created_at'],
+                                              timeutils.utcnow())
+                if current['status'] == states.Restore.PENDING:
+                    if age >= self.conf.coordination.pending_grace:
+                        restore_run.RestoreRun(self.conf, context,
+                                               current['id']).run()
+                elif current['status'] == states.Restore.DELETING:
+                    restore_run.delete(self.conf, context, current['id'])
+                elif current['status'] not in states.Restore.FINAL:
+                    restore_run.reap(self.conf, context, current)
             finally:
                 lock.release()
 
@@ -131,6 +159,26 @@ class CoordinatorManager:
             self._run(context, snapshot_id)
         finally:
             lock.release()
+
+    def _locked(self, name, work):
+        lock = self.coordination.try_lock(name)
+        if lock is None:
+            LOG.info('%s is driven elsewhere', name)
+            return
+        try:
+            work()
+        finally:
+            lock.release()
+
+    @messaging.expose
+    def create_restore(self, context, restore_id):
+        self._locked(restore_lock_name(restore_id), restore_run.RestoreRun(
+            self.conf, context, restore_id).run)
+
+    @messaging.expose
+    def delete_restore(self, context, restore_id):
+        self._locked(restore_lock_name(restore_id), lambda: restore_run.delete(
+            self.conf, context, restore_id))
 
     @messaging.expose
     def delete_group_snapshot(self, context, snapshot_id):

@@ -10,9 +10,10 @@ class CoordinatorAPI:
 
         1.0 - ping, create_group_snapshot, delete_group_snapshot
         1.1 - fence_report
+        1.2 - create_restore, delete_restore
     """
 
-    RPC_API_VERSION = '1.1'
+    RPC_API_VERSION = '1.2'
 
     def __init__(self, timeout=None):
         target = messaging.Target(topic=rpc.COORDINATOR_TOPIC, version='1.0')
@@ -38,3 +39,11 @@ class CoordinatorAPI:
         self.client.prepare(server=coordinator, version='1.1').cast(
             context, 'fence_report', snapshot_id=snapshot_id, phase=phase,
             host=host, report=report)
+
+    def create_restore(self, context, restore_id):
+        self.client.prepare(version='1.2').cast(
+            context, 'create_restore', restore_id=restore_id)
+
+    def delete_restore(self, context, restore_id):
+        self.client.prepare(version='1.2').cast(
+            context, 'delete_restore', restore_id=restore_id)

@@ -15,11 +15,15 @@ from oslo_log import log as logging
 from consistent_snap.capturers import cinder
 from consistent_snap import clients
 from consistent_snap.coordinator import fence
+from consistent_snap.coordinator import scheduler
 from consistent_snap.db import api as db_api
 from consistent_snap import drivers
 from consistent_snap import exception
+from consistent_snap import manifest
 from consistent_snap import members as app_members
+from consistent_snap import snapshot_request
 from consistent_snap import states
+from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 CAPTURERS = 'consistent_snap.capturers'
@@ -115,34 +119,47 @@ class GroupSnapshotRun:
             group = {'id': None, 'name': 'servers', 'project_id':
                      snap['project_id'], 'source_type': 'servers',
                      'source_ref': {'servers': snap['servers']}}
+        # Kept: the members' manifests are read from what it fetched.
+        self.inventory = app_members.Inventory(conn, group['project_id'])
         resolved = app_members.resolve(self.conf, conn, group,
-                                       show_host=True)
+                                       show_host=True,
+                                       inventory=self.inventory)
         if resolved['missing']:
             raise fence.Failed('Server(s) %s named by %s no longer exist' % (
                 ', '.join(resolved['missing']), group['name']))
-        if not resolved['members']:
-            raise fence.Failed(str(exception.EmptyAppGroup(
-                name=group['name'])))
-        broken = [m for m in resolved['members'] if m['status'] == 'ERROR']
-        names = ', '.join('%s (%s)' % (m['name'], m['server_id'])
-                          for m in broken)
-        if broken and not snap['skip_unhealthy']:
-            raise fence.Failed(str(exception.UnhealthyMembers(
-                servers=names)))
-        if len(broken) == len(resolved['members']):
-            raise fence.Failed(str(exception.NoHealthyMembers(
-                name=group['name'], servers=names)))
+        try:
+            snapshot_request.check_resolved(group, resolved,
+                                            snap['skip_unhealthy'])
+        except exception.ConsistentSnapException as e:
+            raise fence.Failed(str(e))
         return resolved['members']
 
+    def _manifests(self, resolved):
+        # Read before the fence starts, never inside its window; a member
+        # whose manifest cannot be read is still captured.
+        try:
+            return manifest.read(
+                clients.service_connection(self.conf), self.inventory,
+                [self.inventory.servers[m['server_id']] for m in resolved])
+        except Exception as e:
+            LOG.warning('Group snapshot %s: manifests not read: %s',
+                        self.id, e, exc_info=True)
+            return {m['server_id']: manifest.unreadable(
+                m['server_id'], m['name'], 'manifest: %s' % e)
+                for m in resolved}
+
     def _plan(self, resolved):
+        skipped = snapshot_request.why_not_capturable
+        manifests = self._manifests(resolved)
         # Skipped members are recorded too: the snapshot says what it lacks.
         db_api.member_snapshots_create(self.context, self.id, [
             {'server_id': m['server_id'], 'server_name': m['name'],
-             'server_status': m['status'], 'host': m['host'],
+             'server_status': m['status'], 'host': m['host'] or '',
              'host_id': m['host_id'],
-             'status': 'skipped' if m['status'] == 'ERROR' else 'pending'}
+             'manifest': manifests.get(m['server_id']),
+             'status': 'skipped' if skipped(m) else 'pending'}
             for m in resolved])
-        resolved = [m for m in resolved if m['status'] != 'ERROR']
+        resolved = [m for m in resolved if not skipped(m)]
         payloads = {m['server_id']: _payload(m, self.snapshot)
                     for m in resolved}
         try:
@@ -185,6 +202,8 @@ class GroupSnapshotRun:
             self._notify('end')
         except Exception as e:
             self._fail(e)
+        finally:
+            revoke_trust(self.conf, self.snapshot)
 
     def _fail(self, error):
         """Own the move to error, then undo everything: all or nothing."""
@@ -227,6 +246,17 @@ class GroupSnapshotRun:
                                'id', 'app_group_id', 'project_id', 'status',
                                'mode', 'consistent', 'fence_at', 'skew_ms',
                                'max_freeze_ms', 'consistency', 'error')})
+
+
+def revoke_trust(conf, snap):
+    """A requested snapshot's trust ends with its run; a policy's trust
+    lives as long as the policy."""
+    if snap['trust_id'] and not scheduler.by_policy(snap):
+        try:
+            trusts.delete(conf, snap['trust_id'])
+        except Exception as e:
+            LOG.warning('Group snapshot %s: could not revoke its trust: %s',
+                        snap['id'], e)
 
 
 def _capturers(conf):
@@ -323,6 +353,7 @@ def reap(conf, agents, notifier, context, snap):
     if failed:
         message += '; could not delete %s' % '; '.join(failed)
     LOG.warning('Group snapshot %s %s', snap['id'], message)
+    revoke_trust(conf, snap)
     if unreached or failed:
         db_api.group_snapshot_update(context, snap['id'], {'error': message},
                                      expected=(states.ERROR,))

@@ -444,3 +444,91 @@ def backup_policy_list_retained(context, updated_since=None):
     if updated_since is not None:
         query = query.filter(model.updated_at >= updated_since)
     return [_to_dict(r) for r in query.order_by(model.id).all()]
+
+
+def _restore_dict(row):
+    restore = _to_dict(row)
+    restore['resources'] = [_to_dict(r) for r in row.resources]
+    return restore
+
+
+@_writer
+def restore_create(context, values):
+    row = models.Restore(id=uuidutils.generate_uuid(), **values)
+    context.session.add(row)
+    context.session.flush()
+    return _restore_dict(row)
+
+
+@main_context_manager.reader
+def restore_get(context, restore_id):
+    row = _one(context, models.Restore, restore_id).first()
+    if row is None:
+        raise exception.RestoreNotFound(id=restore_id)
+    return _restore_dict(row)
+
+
+@main_context_manager.reader
+def restore_list(context, group_snapshot_id=None, all_projects=False,
+                 include_deleted=False, limit=None, marker=None):
+    model = models.Restore
+    query = _project_filter(context.session.query(model), model, context,
+                            all_projects)
+    if group_snapshot_id is not None:
+        query = query.filter_by(group_snapshot_id=group_snapshot_id)
+    if not include_deleted:
+        query = query.filter(model.status != states.Restore.DELETED)
+    query = query.order_by(model.created_at.desc(), model.id.desc())
+    if marker:
+        last = _one(context, model, marker).first()
+        if last is None:
+            raise exception.RestoreNotFound(id=marker)
+        query = query.filter(sa.or_(
+            model.created_at < last.created_at,
+            sa.and_(model.created_at == last.created_at, model.id < last.id)))
+    if limit:
+        query = query.limit(limit)
+    return [_restore_dict(r) for r in query.all()]
+
+
+@main_context_manager.reader
+def restore_list_unfinished(context):
+    """Restores of every project not in a final state."""
+    model = models.Restore
+    rows = (context.session.query(model)
+            .filter(model.status.notin_(list(states.Restore.FINAL)))
+            .order_by(model.created_at).all())
+    return [_restore_dict(r) for r in rows]
+
+
+@_writer
+def restore_update(context, restore_id, values, expected=None):
+    """Update a restore; its status only from ``expected`` (compare and
+    swap) and along an allowed transition."""
+    row = _one(context, models.Restore, restore_id).first()
+    if row is None:
+        raise exception.RestoreNotFound(id=restore_id)
+    new = values.get('status')
+    if (expected is not None and row.status not in expected) or (
+            new is not None and new != row.status and
+            not states.Restore.can_move(row.status, new)):
+        raise exception.RestoreInvalidState(id=restore_id, status=row.status,
+                                            wanted=new or 'update')
+    row.update(values)
+    context.session.flush()
+    return _restore_dict(row)
+
+
+@_writer
+def restore_resource_add(context, restore_id, kind, resource_id,
+                         server_id=None):
+    context.session.add(models.RestoreResource(
+        restore_id=restore_id, type=kind, resource_id=resource_id,
+        server_id=server_id, deleted=False))
+
+
+@_writer
+def restore_resource_deleted(context, restore_id, kind, resource_id):
+    (context.session.query(models.RestoreResource)
+     .filter_by(restore_id=restore_id, type=kind, resource_id=resource_id)
+     .update({'deleted': True}, synchronize_session=False))

@@ -97,6 +97,9 @@ class MemberSnapshot(Base):
     fixed_at = sa.Column(sa.Double, nullable=True)
     thawed_at = sa.Column(sa.Double, nullable=True)
     error = sa.Column(sa.Text, nullable=True)
+    # The server as it was, to rebuild it (consistent_snap/manifest.py);
+    # null for snapshots taken before manifests were recorded.
+    manifest = sa.Column(sa.JSON, nullable=True)
 
     group_snapshot = orm.relationship('GroupSnapshot',
                                       back_populates='members')
@@ -135,3 +138,55 @@ class BackupPolicy(Base):
     # theirs, as a requested snapshot's are.
     trust_id = sa.Column(sa.String(64), nullable=True)
     created_by = sa.Column(sa.String(255), nullable=True)
+
+
+class Restore(Base):
+    """A group snapshot brought back as a set (see restore/)."""
+
+    __tablename__ = 'restores'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    # SET NULL: a restore outlives the snapshot it came from.
+    group_snapshot_id = sa.Column(sa.String(36),
+                                  sa.ForeignKey('group_snapshots.id',
+                                                ondelete='SET NULL'),
+                                  nullable=True, index=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    status = sa.Column(sa.String(32), nullable=False, index=True)
+    mode = sa.Column(sa.String(32), nullable=False)
+    # What was asked: members, maps, keep_ips, name_suffix, as_app_group.
+    options = sa.Column(sa.JSON, nullable=False)
+    # The plan's steps and problems, as the API shows them.
+    plan = sa.Column(sa.JSON, nullable=True)
+    # Per member: its new server and each step's start and end.
+    members = sa.Column(sa.JSON, nullable=True)
+    # Request to every member ACTIVE: the measured recovery time.
+    ready_s = sa.Column(sa.Double, nullable=True)
+    app_group_id = sa.Column(sa.String(36), nullable=True)
+    requested_by = sa.Column(sa.String(255), nullable=False)
+    trust_id = sa.Column(sa.String(64), nullable=True)
+    error = sa.Column(sa.Text, nullable=True)
+
+    resources = orm.relationship('RestoreResource', lazy='selectin',
+                                 cascade='all, delete-orphan',
+                                 order_by='RestoreResource.seq')
+
+
+class RestoreResource(Base):
+    """One cloud resource a restore created: deleted with it, or on failure.
+
+    Written before the create call returns its id is used anywhere else,
+    so a coordinator that dies mid-restore leaves a ledger to clean up by.
+    """
+
+    __tablename__ = 'restore_resources'
+
+    seq = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    restore_id = sa.Column(sa.String(36),
+                           sa.ForeignKey('restores.id', ondelete='CASCADE'),
+                           nullable=False, index=True)
+    # server_group, port, volume, server, app_group.
+    type = sa.Column(sa.String(32), nullable=False)
+    resource_id = sa.Column(sa.String(64), nullable=False)
+    server_id = sa.Column(sa.String(36), nullable=True)
+    deleted = sa.Column(sa.Boolean, nullable=False, default=False)

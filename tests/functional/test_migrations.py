@@ -59,7 +59,7 @@ def _diff(engine):
 def test_migrations_walk_to_head_and_match_the_models(engine):
     assert migration.version(engine) is None
     migration.upgrade('head', engine=engine)
-    assert migration.version(engine) == '0002'
+    assert migration.version(engine) == '0004'
     assert _diff(engine) == []
     assert set(sa.inspect(engine).get_table_names()) >= {
         'app_groups', 'group_snapshots', 'member_snapshots',
@@ -69,7 +69,7 @@ def test_migrations_walk_to_head_and_match_the_models(engine):
 def test_upgrade_twice_is_harmless(engine):
     migration.upgrade('head', engine=engine)
     migration.upgrade('head', engine=engine)
-    assert migration.version(engine) == '0002'
+    assert migration.version(engine) == '0004'
 
 
 def test_instants_keep_their_microseconds(engine):
@@ -87,3 +87,30 @@ def test_instants_keep_their_microseconds(engine):
             sa.select(table.c.fence_at, table.c.skew_ms)).one()
     assert abs(fence_at - instant) < 1e-6
     assert skew_ms == 3.125
+
+
+def test_members_snapshotted_before_manifests_have_none(engine):
+    # A member row written at 0002 reads back with a null manifest; a
+    # manifest written at 0003 reads back as it was given.
+    migration.upgrade('0002', engine=engine)
+    with orm.Session(engine) as session:
+        session.add(models.GroupSnapshot(
+            id='gs', project_id='p', status='available', mode='barrier',
+            requested_by='manual'))
+        session.commit()
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO member_snapshots (id, group_snapshot_id, server_id, "
+            "host, status, created_at) VALUES ('old', 'gs', 's1', 'h', "
+            "'available', CURRENT_TIMESTAMP)"))
+    migration.upgrade('head', engine=engine)
+    manifest = {'manifest_version': 1, 'name': 'vm', 'tags': ['a'],
+                'server_group': None}
+    with orm.Session(engine) as session:
+        session.add(models.MemberSnapshot(
+            id='new', group_snapshot_id='gs', server_id='s2', host='h',
+            status='pending', manifest=manifest))
+        session.commit()
+        found = dict(session.execute(sa.select(
+            models.MemberSnapshot.id, models.MemberSnapshot.manifest)).all())
+    assert found == {'old': None, 'new': manifest}

@@ -26,6 +26,7 @@ from consistent_snap.api import router
 from consistent_snap.api.schemas import app_groups as app_group_schemas
 from consistent_snap.api.schemas import backup_policies as policy_schemas
 from consistent_snap.api.schemas import group_snapshots as snap_schemas
+from consistent_snap.api.schemas import restores as restore_schemas
 from consistent_snap.api import util
 from consistent_snap import clients
 from consistent_snap import context as cs_context
@@ -360,9 +361,12 @@ def code_accepts(monkeypatch):
                 util.validate(body, app_group_schemas.update(types))
                 group = body['app_group']
                 if 'source' in group:
+                    # As update_app_group: a source alone takes its type.
+                    source_type = group.get('source_type') or (
+                        app_group_handlers._type_of(group['source'],
+                                                    stored_type))
                     app_group_handlers._check_source(
-                        context, 'p', group.get('source_type', stored_type),
-                        group['source'])
+                        context, 'p', source_type, group['source'])
             elif name.startswith('BackupPolicy'):
                 create = name == 'BackupPolicyCreate'
                 util.validate(body, policy_schemas.CREATE if create else
@@ -569,11 +573,36 @@ def test_what_a_schema_cannot_say_the_code_refuses(doc, code_accepts,
             {'timezone': 'UTC', 'enabled': True}, **body['backup_policy']))
 
 
-def test_a_source_alone_is_checked_against_the_stored_type(
-        doc, code_accepts):
-    # Which type a source alone must fit depends on the group, which the
-    # document cannot know: it accepts a source of any type there.
-    body = _group(source={'servers': [SERVER]})
-    assert _validator(doc, 'AppGroupUpdate').is_valid(body)
-    assert not code_accepts('AppGroupUpdate', body, stored_type='heat')
-    assert code_accepts('AppGroupUpdate', body, stored_type='servers')
+SOURCES_ALONE = [
+    {'stack': '0'},  # The schema fuzzer's find.
+    {'stack': 's' * 255},
+    {'server_group': 'g'},
+    {'tags': ['a']},
+    {'properties': {'k': 'v'}},
+    {'servers': [SERVER]},
+    {},
+    {'stack': ''},
+    {'stack': 's', 'tags': ['a']},
+    {'servers': ['web']},
+    {'colour': 'red'},
+]
+
+
+@pytest.mark.parametrize('stored_type', sorted(SOURCE_COMPONENTS))
+@pytest.mark.parametrize('source', SOURCES_ALONE,
+                         ids=lambda source: str(source)[:24])
+def test_a_source_alone_is_judged_alike_whatever_the_stored_type(
+        doc, code_accepts, stored_type, source):
+    # The document cannot know the group's stored type: a source alone
+    # is valid when it fits one source type. The API must agree, so a
+    # source alone takes the type it fits (PATCH {"source": {"stack": "0"}}
+    # on a metadata group was valid by the document and refused).
+    body = _group(source=source)
+    valid = _validator(doc, 'AppGroupUpdate').is_valid(body)
+    assert code_accepts('AppGroupUpdate', body,
+                        stored_type=stored_type) is valid
+
+
+def test_the_restore_body_is_the_codes(doc):
+    documented = _component(doc, 'RestoreCreate')
+    assert documented == restore_schemas.CREATE

@@ -24,7 +24,7 @@ def test_client_and_server_speak_the_same_rpc_version(client, server):
       'abort', 'fence_broadcast'}),
     (coordinator_manager.CoordinatorManager,
      {'ping', 'create_group_snapshot', 'delete_group_snapshot',
-      'fence_report'}),
+      'fence_report', 'create_restore', 'delete_restore'}),
 ])
 def test_only_the_rpc_api_is_exposed(server, methods):
     exposed = {name for name in dir(server)

@@ -18,7 +18,7 @@ from consistent_snap import members
 
 NOW = datetime.datetime(2001, 1, 1, 12, 0, 0)
 SERVER = {'server_id': '0030a364-3c9f-43ac-ac5f-fca7755ad9aa',
-          'name': 'web-1', 'status': 'ACTIVE'}
+          'name': 'web-1', 'status': 'ACTIVE', 'host_id': 'h1'}
 
 
 class Casts:

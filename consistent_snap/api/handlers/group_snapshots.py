@@ -7,6 +7,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 import webob.dec
 
+from consistent_snap.api import host_names
 from consistent_snap.api.schemas import group_snapshots as schema
 from consistent_snap.api import util
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
@@ -27,7 +28,7 @@ FIELDS = ('id', 'name', 'description', 'app_group_id', 'project_id',
           'error', 'created_at', 'updated_at')
 MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
                  'status', 'consistency', 'consistency_reason', 'artifacts',
-                 'error')
+                 'error', 'manifest')
 INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
             'fixed_at', 'thawed_at')
 
@@ -51,12 +52,15 @@ def _instant(epoch):
         epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
-def _member_view(member, show_host):
+def _member_view(member, show_host, hosts=None):
+    """hosts: {host name: host id} to hide them by, when not show_host."""
     view = {f: member[f] for f in MEMBER_FIELDS}
     view.update({f: _instant(member[f]) for f in INSTANTS})
     if show_host:
         view['host'] = member['host']
-    return view
+        return view
+    return host_names.member(view, host_names.host_ids([member])
+                             if hosts is None else hosts)
 
 
 def _view(req, snap, with_members=True):
@@ -64,11 +68,15 @@ def _view(req, snap, with_members=True):
     view['fence_at'] = _instant(snap['fence_at'])
     view['links'] = [{'rel': 'self', 'href': util.url(
         req, 'v1', 'group-snapshots', snap['id'])}]
+    context = util.context(req)
+    show_host = policy.check(context, app_group_rules.SHOW_HOST,
+                             {'project_id': snap['project_id']})
+    # Errors name the member and its host: others see its host id.
+    hosts = {} if show_host else host_names.host_ids(snap['members'])
+    if not show_host:
+        view['error'] = host_names.hide(view['error'], hosts)
     if with_members:
-        context = util.context(req)
-        show_host = policy.check(context, app_group_rules.SHOW_HOST,
-                                 {'project_id': snap['project_id']})
-        view['members'] = [_member_view(m, show_host)
+        view['members'] = [_member_view(m, show_host, hosts)
                            for m in snap['members']]
     view['member_count'] = len(snap['members'])
     return view

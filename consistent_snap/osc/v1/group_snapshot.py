@@ -53,6 +53,31 @@ def freeze_ms(member):
     return round(delta.total_seconds() * 1000.0, 3)
 
 
+def manifest_summary(manifest):
+    """What a member would be rebuilt from, in a few words.
+
+    E.g. 'm1.tiny, image 5f3c..., networks private, 1 volume'; the whole
+    manifest is in -f json.
+    """
+    if not manifest:
+        return 'none recorded'
+    if manifest.get('boot_volume_id'):
+        boot = 'boot volume %s' % manifest['boot_volume_id']
+    else:
+        boot = 'image %s' % manifest.get('image_id')
+    networks = list(dict.fromkeys(
+        p.get('network_name') or p.get('network_id')
+        for p in manifest.get('ports') or ()))
+    volumes = len(manifest.get('volumes') or ())
+    parts = [(manifest.get('flavor') or {}).get('name') or 'flavor unknown',
+             boot,
+             'networks %s' % ' '.join(networks) if networks else 'no ports',
+             '%d volume%s' % (volumes, '' if volumes == 1 else 's')]
+    if manifest.get('incomplete'):
+        parts.append('INCOMPLETE: %s' % '; '.join(manifest['incomplete']))
+    return ', '.join(parts)
+
+
 def member_line(member):
     """One member, on one line, for people."""
     fields = [
@@ -64,6 +89,7 @@ def member_line(member):
         ('freeze_ms', freeze_ms(member)),
         ('artifacts', ', '.join(a['id'] for a in
                                 member.get('artifacts') or ())),
+        ('manifest', manifest_summary(member.get('manifest'))),
     ]
     if member.get('error'):
         fields.append(('error', member['error']))

@@ -8,13 +8,15 @@ from openstack import utils
 from consistent_snap.sdk.v1 import app_group as _app_group
 from consistent_snap.sdk.v1 import backup_policy as _backup_policy
 from consistent_snap.sdk.v1 import group_snapshot as _group_snapshot
+from consistent_snap.sdk.v1 import restore as _restore
 
 
 class Proxy(proxy.Proxy):
 
     _resource_registry = {'app_group': _app_group.AppGroup,
                           'backup_policy': _backup_policy.BackupPolicy,
-                          'group_snapshot': _group_snapshot.GroupSnapshot}
+                          'group_snapshot': _group_snapshot.GroupSnapshot,
+                          'restore': _restore.Restore}
 
     def _app_group_ref(self, group):
         """An AppGroup for an id, with nothing dirty to send in a body."""
@@ -136,3 +138,42 @@ class Proxy(proxy.Proxy):
         """Delete a policy; its group snapshots are kept."""
         return self._delete(_backup_policy.BackupPolicy, backup_policy,
                             ignore_missing=ignore_missing)
+
+    def restores(self, **query):
+        """Restores, newest first; query: group_snapshot, all_projects."""
+        return self._list(_restore.Restore, **query)
+
+    def get_restore(self, restore):
+        return self._get(_restore.Restore, restore)
+
+    def create_restore(self, **attrs):
+        """Restore a group snapshot; it runs after this returns.
+
+        attrs: group_snapshot (ID), members, network_map, flavor_map,
+        az_map, volume_type_map, keep_ips, name_suffix, as_app_group.
+        """
+        return self._create(_restore.Restore, **attrs)
+
+    def plan_restore(self, **attrs):
+        """The plan of create_restore(**attrs): nothing is created.
+
+        {'ok', 'problems': [{'server_id', 'check', 'message'}], 'steps',
+        'members'}.
+        """
+        response = self.post('/restores', json={'restore': dict(
+            attrs, dry_run=True)})
+        exceptions.raise_from_response(response)
+        return response.json()['restore_plan']
+
+    def delete_restore(self, restore, ignore_missing=True):
+        """Start deleting everything the restore created."""
+        return self._delete(_restore.Restore, restore,
+                            ignore_missing=ignore_missing)
+
+    def wait_for_restore(self, restore, status='available', failures=None,
+                         interval=2, wait=None, callback=None):
+        if failures is None:
+            failures = list(_restore.FAILURES)
+        restore = self._get_resource(_restore.Restore, restore)
+        return resource.wait_for_status(self, restore, status, failures,
+                                        interval, wait, callback=callback)

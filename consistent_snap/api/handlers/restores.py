@@ -1,0 +1,115 @@
+"""/v1/restores: a group snapshot brought back as a set, or its plan."""
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import webob.dec
+
+from consistent_snap.api.handlers import group_snapshots
+from consistent_snap.api.schemas import restores as schema
+from consistent_snap.api import util
+from consistent_snap import clients
+from consistent_snap.db import api as db_api
+from consistent_snap import exception
+from consistent_snap.policies import restores as rules
+from consistent_snap import policy
+from consistent_snap.restore import plan as restore_plan
+from consistent_snap import states
+from consistent_snap import trusts
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+FIELDS = ('id', 'group_snapshot_id', 'project_id', 'status', 'mode',
+          'options', 'plan', 'members', 'ready_s', 'app_group_id',
+          'requested_by', 'error', 'created_at', 'updated_at')
+OPTIONS = ('members', 'network_map', 'flavor_map', 'az_map',
+           'volume_type_map', 'keep_ips', 'name_suffix', 'as_app_group')
+
+
+def _view(req, restore):
+    view = {f: restore[f] for f in FIELDS}
+    view['resources'] = [{k: r[k] for k in ('type', 'resource_id',
+                                            'server_id', 'deleted')}
+                         for r in restore['resources']]
+    view['links'] = [{'rel': 'self', 'href': util.url(
+        req, 'v1', 'restores', restore['id'])}]
+    return view
+
+
+def _trust(req, context):
+    user_auth = req.environ.get('keystone.token_auth')
+    if user_auth is None:
+        return None
+    lifetime_s = (CONF.restore.volume_timeout * 2 +
+                  CONF.restore.server_timeout +
+                  CONF.coordination.pending_grace + 600)
+    return trusts.create(CONF, user_auth, context, lifetime_s)
+
+
+@webob.dec.wsgify
+def create_restore(req):
+    context = util.context(req)
+    policy.authorize(context, rules.CREATE)
+    body = util.extract_json(req, schema.CREATE)['restore']
+    snap = db_api.group_snapshot_get(context, body['group_snapshot'])
+    options = {k: body[k] for k in OPTIONS if k in body}
+    if options.get('as_app_group') and db_api.app_group_list(
+            context, name=options['as_app_group']):
+        raise exception.AppGroupNameExists(name=options['as_app_group'],
+                                           project_id=snap['project_id'])
+    plan = restore_plan.Plan(clients.service_connection(CONF), snap, options,
+                             snap['project_id']).make()
+    if body.get('dry_run'):
+        return util.json_response(req, {'restore_plan': plan.view()})
+    if plan.problems:
+        # A restore whose plan fails creates nothing.
+        raise exception.RestorePlanFailed(
+            count=len(plan.problems),
+            problems='; '.join(p['message'] for p in plan.problems))
+    restore = db_api.restore_create(context, {
+        'group_snapshot_id': snap['id'], 'project_id': snap['project_id'],
+        'status': states.Restore.PENDING, 'mode': body.get('mode', 'new'),
+        'options': options, 'plan': plan.view(),
+        'requested_by': context.user_id, 'trust_id': _trust(req, context)})
+    group_snapshots._coordinator().create_restore(context, restore['id'])
+    LOG.info('Restore %s of group snapshot %s requested', restore['id'],
+             snap['id'])
+    return util.json_response(
+        req, {'restore': _view(req, restore)}, status=202,
+        location=util.url(req, 'v1', 'restores', restore['id']))
+
+
+@webob.dec.wsgify
+def list_restores(req):
+    context = util.context(req)
+    filters = util.list_filters(req, context, rules, CONF.api.max_limit)
+    filters.pop('app_group_id')
+    snapshot_ref = req.GET.get('group_snapshot')
+    if snapshot_ref:
+        filters['group_snapshot_id'] = db_api.group_snapshot_get(
+            context, snapshot_ref)['id']
+    return util.json_response(req, {'restores': [
+        _view(req, r) for r in db_api.restore_list(context, **filters)]})
+
+
+def _get(req, rule):
+    context = util.context(req)
+    restore = db_api.restore_get(context, util.url_args(req)['restore_id'])
+    policy.authorize(context, rule, {'project_id': restore['project_id']})
+    return context, restore
+
+
+@webob.dec.wsgify
+def show_restore(req):
+    _, restore = _get(req, rules.SHOW)
+    return util.json_response(req, {'restore': _view(req, restore)})
+
+
+@webob.dec.wsgify
+def delete_restore(req):
+    context, restore = _get(req, rules.DELETE)
+    db_api.restore_update(context, restore['id'],
+                          {'status': states.Restore.DELETING},
+                          expected=states.Restore.DELETABLE)
+    group_snapshots._coordinator().delete_restore(context, restore['id'])
+    req.response.status = 202
+    return req.response

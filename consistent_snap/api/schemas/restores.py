@@ -1,0 +1,37 @@
+"""Request bodies of /v1/restores."""
+
+MODES = ['new']
+_REF = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_MAP = {'type': 'object', 'maxProperties': 100,
+        'propertyNames': {'minLength': 1, 'maxLength': 255},
+        'additionalProperties': _REF}
+
+CREATE = {
+    'type': 'object',
+    'properties': {
+        'restore': {
+            'type': 'object',
+            'properties': {
+                'group_snapshot': {'type': 'string', 'format': 'uuid'},
+                'mode': {'type': 'string', 'enum': MODES},
+                # Server ids or names of the members to restore: a subset.
+                'members': {'type': 'array', 'minItems': 1,
+                            'maxItems': 1000, 'uniqueItems': True,
+                            'items': _REF},
+                'network_map': _MAP,
+                'flavor_map': _MAP,
+                'az_map': _MAP,
+                'volume_type_map': _MAP,
+                'keep_ips': {'type': 'boolean'},
+                'name_suffix': {'type': 'string', 'minLength': 1,
+                                'maxLength': 64},
+                'as_app_group': _REF,
+                'dry_run': {'type': 'boolean'},
+            },
+            'required': ['group_snapshot'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['restore'],
+    'additionalProperties': False,
+}

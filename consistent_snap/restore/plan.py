@@ -1,0 +1,361 @@
+"""A restore's plan: every check that can fail later, made before anything
+is created, and the ordered steps the restore would run.
+
+The plan is the whole of a dry run and the first step of every restore.
+Problems are collected, not raised one by one, so that a person can fix
+them all at once; each says what to do.
+"""
+
+import collections
+
+from openstack import exceptions as sdk_exceptions
+
+from consistent_snap import states
+
+MANIFEST_VERSION = 1
+LABEL = 'consistent_snap_restore_id'
+STAGES = ('server_group', 'ports', 'volumes', 'servers', 'attachments')
+
+
+def _problem(member, check, message):
+    return {'server_id': member and member['server_id'],
+            'server_name': member and member.get('server_name'),
+            'check': check, 'message': message}
+
+
+def _mapped(mapping, *keys):
+    """The value a map gives the first of ``keys`` it knows, else keys[0]."""
+    for key in keys:
+        if key is not None and key in mapping:
+            return mapping[key]
+    return keys[0]
+
+
+def _root_image(member):
+    """The image a restored image-backed server boots from, or None."""
+    for artifact in member['artifacts'] or ():
+        if artifact['type'] == 'image':
+            return artifact['id']
+    disks = sorted((a for a in member['artifacts'] or ()
+                    if a['type'] == 'libvirt_disk' and a.get('image_id')),
+                   key=lambda a: a['disk'])
+    return disks[0]['image_id'] if disks else None
+
+
+def _volume_snapshots(member):
+    """{volume id: its snapshot in this group snapshot}."""
+    found = {}
+    for artifact in member['artifacts'] or ():
+        if artifact['type'] == 'volume_snapshot':
+            found[artifact['volume_id']] = artifact['id']
+        elif artifact['type'] == 'volume_group_snapshot':
+            found.update(artifact.get('snapshots') or {})
+    return found
+
+
+def _select(snap, refs, problems):
+    """The members asked for (by server id or name), or all captured."""
+    members = [m for m in snap['members'] if m['status'] != 'skipped']
+    if not refs:
+        return members
+    chosen = []
+    for ref in refs:
+        match = [m for m in members
+                 if ref in (m['server_id'], m['server_name'])]
+        if len(match) == 1:
+            chosen.append(match[0])
+        else:
+            problems.append(_problem(None, 'member', (
+                'no member of group snapshot %s is named %s' if not match
+                else '%d members are named %s: give the server id') % (
+                    (snap['id'], ref) if not match else (len(match), ref))))
+    return chosen
+
+
+class Plan:
+    """What restoring ``snap`` with ``options`` needs, read from the cloud.
+
+    conn: the service's connection; every read is filtered to the project.
+    """
+
+    def __init__(self, conn, snap, options, project_id, restore_id=None):
+        self.conn = conn
+        self.snap = snap
+        self.options = options
+        self.project_id = project_id
+        self.suffix = options.get('name_suffix') or '-restored-%s' % (
+            (restore_id or 'plan')[:8])
+        self.problems = []
+        self.members = []
+        self.server_group = None
+
+    # -- building the plan -------------------------------------------------
+
+    def make(self):
+        if self.snap['status'] != states.AVAILABLE:
+            self.problems.append(_problem(None, 'group_snapshot', (
+                'group snapshot %s is %s: only an available one can be '
+                'restored' % (self.snap['id'], self.snap['status']))))
+            return self
+        for member in _select(self.snap, self.options.get('members'),
+                              self.problems):
+            planned = self._member(member)
+            if planned is not None:
+                self.members.append(planned)
+        if not self.members:
+            return self
+        self._server_group()
+        self._check_cloud()
+        return self
+
+    def _member(self, member):
+        manifest = member.get('manifest')
+        if not manifest:
+            self.problems.append(_problem(member, 'manifest', (
+                'this group snapshot was taken before snapshots recorded '
+                'how to rebuild a server: take a new one to restore it')))
+            return None
+        if manifest.get('manifest_version') != MANIFEST_VERSION or (
+                manifest.get('incomplete')):
+            self.problems.append(_problem(member, 'manifest', (
+                'its manifest is incomplete (%s): take a new group '
+                'snapshot' % '; '.join(manifest.get('incomplete') or [
+                    'version %s' % manifest.get('manifest_version')]))))
+            return None
+        if member['status'] != 'available':
+            self.problems.append(_problem(member, 'member', (
+                'the member was not captured (%s)' % member['status'])))
+            return None
+        maps = self.options
+        snapshots = _volume_snapshots(member)
+        volumes = []
+        for volume in manifest['volumes']:
+            snapshot_id = snapshots.get(volume['id'])
+            if snapshot_id is None:
+                self.problems.append(_problem(member, 'volume', (
+                    'volume %s has no snapshot in this group snapshot (was '
+                    'it taken without volumes?)' % volume['id'])))
+                continue
+            volumes.append(dict(volume, snapshot_id=snapshot_id,
+                                volume_type=_mapped(
+                                    maps.get('volume_type_map') or {},
+                                    volume['volume_type'])))
+        image_id = None
+        if manifest['boot_volume_id'] is None:
+            image_id = _root_image(member)
+            if image_id is None:
+                self.problems.append(_problem(member, 'image', (
+                    'no image of its root disk in this group snapshot')))
+        flavor = manifest['flavor']
+        ports = [dict(port, network_id=_mapped(
+            maps.get('network_map') or {}, port['network_id'],
+            port.get('network_name'))) for port in manifest['ports']]
+        return {
+            'server_id': member['server_id'],
+            'server_name': member['server_name'],
+            'name': manifest['name'] + self.suffix,
+            'manifest': manifest,
+            'image_id': image_id,
+            'flavor': _mapped(maps.get('flavor_map') or {}, flavor['id'],
+                              flavor['name']),
+            'availability_zone': _mapped(maps.get('az_map') or {},
+                                         manifest['availability_zone']),
+            'ports': ports,
+            'volumes': volumes,
+        }
+
+    def _server_group(self):
+        groups = {m['manifest']['server_group']['id']:
+                  m['manifest']['server_group'] for m in self.members
+                  if m['manifest']['server_group']}
+        if len(groups) > 1:
+            self.problems.append(_problem(None, 'server_group', (
+                'the members were in %d server groups (%s); restore them '
+                'one group at a time (--member)' % (
+                    len(groups), ', '.join(sorted(
+                        g['name'] for g in groups.values()))))))
+        elif groups:
+            group = list(groups.values())[0]
+            self.server_group = {'name': group['name'] + self.suffix,
+                                 'policy': group['policy']}
+
+    # -- checks against the cloud -----------------------------------------
+
+    def _check(self, member, check, read):
+        """read() -> a message when something is wrong, else None."""
+        try:
+            message = read()
+        except sdk_exceptions.SDKException as e:
+            message = 'could not be checked: %s' % e
+        if message:
+            self.problems.append(_problem(member, check, message))
+
+    def _check_cloud(self):
+        conn = self.conn
+        zones = None
+        for member in self.members:
+            if member['image_id']:
+                self._check(member, 'image', lambda m=member: self._image(
+                    m['image_id']))
+            for volume in member['volumes']:
+                self._check(member, 'volume_snapshot',
+                            lambda v=volume: self._volume_snapshot(v))
+                if volume['volume_type']:
+                    self._check(member, 'volume_type', lambda v=volume: (
+                        None if conn.block_storage.find_type(
+                            v['volume_type']) else
+                        'volume type %s does not exist: map it with '
+                        '--volume-type-map' % v['volume_type']))
+            self._check(member, 'flavor', lambda m=member: self._flavor(m))
+            if member['availability_zone']:
+                if zones is None:
+                    zones = {z.name for z in
+                             conn.compute.availability_zones()}
+                if member['availability_zone'] not in zones:
+                    self.problems.append(_problem(member, 'availability_zone', (
+                        'availability zone %s does not exist: map it with '
+                        '--az-map' % member['availability_zone'])))
+            for port in member['ports']:
+                self._check(member, 'network', lambda m=member, p=port: (
+                    self._network(m, p)))
+        self._check(None, 'quota', self._quota)
+
+    def _image(self, image_id):
+        image = self.conn.image.find_image(image_id, ignore_missing=True)
+        if image is None:
+            return ('image %s of this group snapshot no longer exists' %
+                    image_id)
+        if image.status != 'active':
+            return 'image %s is %s, not active' % (image_id, image.status)
+
+    def _volume_snapshot(self, volume):
+        try:
+            snapshot = self.conn.block_storage.get_snapshot(
+                volume['snapshot_id'])
+        except sdk_exceptions.NotFoundException:
+            return ('volume snapshot %s of volume %s no longer exists' % (
+                volume['snapshot_id'], volume['id']))
+        if snapshot.status != 'available':
+            return 'volume snapshot %s is %s, not available' % (
+                snapshot.id, snapshot.status)
+
+    def _flavor(self, member):
+        flavor = self.conn.compute.find_flavor(member['flavor'],
+                                               ignore_missing=True)
+        if flavor is None:
+            return ('flavor %s does not exist: map it with --flavor-map' %
+                    member['flavor'])
+        member['flavor'] = flavor.id
+        member['flavor_size'] = {'vcpus': flavor.vcpus, 'ram': flavor.ram}
+
+    def _network(self, member, port):
+        network = self.conn.network.find_network(port['network_id'],
+                                                 ignore_missing=True)
+        if network is None or not (network.project_id == self.project_id
+                                   or network.is_shared):
+            return ('network %s does not exist in this project: map it with '
+                    '--network-map' % port['network_id'])
+        port['network_id'] = network.id
+        if not self.options.get('keep_ips'):
+            return None
+        taken = []
+        for fixed in port['fixed_ips']:
+            taken += ['%s (port %s)' % (fixed['ip_address'], p.id)
+                      for p in self.conn.network.ports(
+                          network_id=network.id,
+                          fixed_ips='ip_address=%s' % fixed['ip_address'])]
+        taken += ['MAC %s (port %s)' % (port['mac_address'], p.id)
+                  for p in self.conn.network.ports(
+                      network_id=network.id,
+                      mac_address=port['mac_address'])]
+        if taken:
+            return ('--keep-ips: taken on network %s: %s; restore into a '
+                    'copy of the network (--network-map) or without '
+                    '--keep-ips' % (network.name, ', '.join(taken)))
+
+    def _quota(self):
+        need = collections.Counter()
+        for member in self.members:
+            size = member.get('flavor_size') or {}
+            need.update(instances=1, cores=size.get('vcpus', 0),
+                        ram=size.get('ram', 0), ports=len(member['ports']),
+                        volumes=len(member['volumes']),
+                        gigabytes=sum(v['size'] or 0
+                                      for v in member['volumes']))
+        if self.server_group:
+            need['server_groups'] += 1
+        short = []
+        compute = self.conn.compute.get_quota_set(self.project_id,
+                                                  usage=True)
+        for key in ('instances', 'cores', 'ram', 'server_groups'):
+            short += _short(key, need[key], getattr(compute, key),
+                            compute.usage.get(key, 0))
+        if need['volumes']:
+            volume = self.conn.block_storage.get_quota_set(self.project_id,
+                                                           usage=True)
+            for key in ('volumes', 'gigabytes'):
+                short += _short(key, need[key], getattr(volume, key),
+                                volume.usage.get(key, 0))
+        if need['ports']:
+            network = self.conn.network.get_quota(self.project_id,
+                                                  details=True)
+            short += _short('ports', need['ports'], network.ports['limit'],
+                            network.ports['used'])
+        if short:
+            return ('the project\'s quota is too small: %s; ask an admin '
+                    'to raise it or free some' % '; '.join(short))
+
+    # -- the plan as recorded and shown -----------------------------------
+
+    def steps(self):
+        steps = []
+        if self.server_group:
+            steps.append({'stage': 'server_group', 'server_id': None,
+                          'action': 'create server group %s (%s)' % (
+                              self.server_group['name'],
+                              self.server_group['policy'])})
+        for stage in STAGES[1:]:
+            for member in self.members:
+                for action in _actions(stage, member,
+                                       self.options.get('keep_ips')):
+                    steps.append({'stage': stage,
+                                  'server_id': member['server_id'],
+                                  'action': action})
+        return steps
+
+    def view(self):
+        return {'ok': not self.problems, 'problems': self.problems,
+                'steps': self.steps(),
+                'members': [m['server_id'] for m in self.members]}
+
+
+def _short(key, need, limit, used):
+    if limit is None or limit < 0 or used + need <= limit:
+        return []
+    return ['%s: %d needed, %d of %d in use' % (key, need, used, limit)]
+
+
+def _actions(stage, member, keep_ips):
+    name = member['name']
+    if stage == 'ports':
+        for port in member['ports']:
+            yield 'create a port of %s on network %s%s' % (
+                name, port['network_id'], (' with %s, MAC %s' % (
+                    ', '.join(f['ip_address'] for f in port['fixed_ips']),
+                    port['mac_address'])) if keep_ips else '')
+    elif stage == 'volumes':
+        for volume in member['volumes']:
+            yield 'create a %d GiB volume of %s from snapshot %s' % (
+                volume['size'] or 0, name, volume['snapshot_id'])
+    elif stage == 'servers':
+        yield 'boot %s (flavor %s%s) from %s' % (
+            name, member['flavor'], ', zone %s' % member[
+                'availability_zone'] if member['availability_zone'] else '',
+            'image %s' % member['image_id'] if member['image_id'] else
+            'its restored boot volume')
+    elif stage == 'attachments':
+        for volume in member['volumes']:
+            if volume['boot_index'] != 0:
+                yield 'attach the volume restored from %s to %s%s' % (
+                    volume['id'], name, ' as %s' % volume['device']
+                    if volume['device'] else '')

@@ -1,0 +1,414 @@
+"""One restore, driven to a final state: all of it, or nothing.
+
+The stages run in dependency order (server group, ports, volumes,
+servers, attachments), each across all members at once, never one VM
+after another. Every resource created is written to the restore's ledger
+as soon as the cloud gives its id, and carries the restore's id (metadata
+or description), so a failure, or a coordinator killed mid-restore, is
+followed by a clean-up that deletes it all, in reverse order.
+
+A hand-written engine, not taskflow: a failed restore is never resumed,
+only undone, and the ledger in our own database is all an undo needs;
+taskflow's persistence would add a second schema and backend for it.
+"""
+
+import concurrent.futures
+import datetime
+import time
+
+from oslo_log import log as logging
+from openstack import exceptions as sdk_exceptions
+
+from consistent_snap import clients
+from consistent_snap.db import api as db_api
+from consistent_snap import exception
+from consistent_snap.restore import plan as restore_plan
+from consistent_snap import states
+from consistent_snap import trusts
+
+LOG = logging.getLogger(__name__)
+R = states.Restore
+LABEL = restore_plan.LABEL
+# Deleted in this order: what uses a resource goes before it.
+DELETE_ORDER = ('app_group', 'server', 'volume', 'port', 'server_group')
+
+
+class StepFailed(Exception):
+    def __init__(self, member, step, message):
+        self.member, self.step = member, step
+        name = member['name'] if member else 'the restore'
+        super().__init__('%s of %s (from server %s) failed: %s' % (
+            step, name, member['server_id'] if member else '-', message))
+
+
+def _each(workers, members, work):
+    """work(member) for every member at once; the first failure raises."""
+    if not members:
+        return
+    with concurrent.futures.ThreadPoolExecutor(
+            min(workers, len(members))) as pool:
+        futures = [pool.submit(work, m) for m in members]
+        errors = [f.exception() for f in futures if f.exception()]
+    if errors:
+        raise errors[0]
+
+
+def _cloud_message(error):
+    if isinstance(error, sdk_exceptions.HttpException):
+        return error.details or str(error)
+    return str(error)
+
+
+class RestoreRun:
+    def __init__(self, conf, context, restore_id):
+        self.conf = conf
+        self.context = context
+        self.id = restore_id
+        self.restore = None
+        self.admin = clients.service_connection(conf)
+        self.started = time.time()
+        self.evidence = {}
+
+    # -- bookkeeping -------------------------------------------------------
+
+    def _move(self, status, **values):
+        """A compare and swap from the status this run last wrote."""
+        self.restore = db_api.restore_update(
+            self.context, self.id, dict(values, status=status),
+            expected=(self.restore['status'],))
+
+    def _created(self, kind, resource_id, member=None):
+        db_api.restore_resource_add(self.context, self.id, kind,
+                                    resource_id,
+                                    member and member['server_id'])
+
+    def _step(self, member, step, work):
+        """Run one step of one member; its start and end are evidence."""
+        record = {'step': step, 'started_at': time.time()}
+        self.evidence.setdefault(member['server_id'], {
+            'server_id': member['server_id'], 'name': member['name'],
+            'steps': []})['steps'].append(record)
+        try:
+            return work()
+        except StepFailed:
+            raise
+        except Exception as e:
+            record['error'] = _cloud_message(e)
+            raise StepFailed(member, step, _cloud_message(e))
+        finally:
+            record['ended_at'] = time.time()
+
+    # -- the run -------------------------------------------------------------
+
+    def run(self):
+        self.restore = db_api.restore_get(self.context, self.id)
+        try:
+            if self.restore['status'] != R.PENDING:
+                raise exception.RestoreInvalidState(
+                    id=self.id, status=self.restore['status'],
+                    wanted=R.RESTORING)
+            self._move(R.RESTORING)
+        except exception.RestoreInvalidState:
+            LOG.info('Restore %s is already being driven', self.id)
+            return
+        try:
+            snap = db_api.group_snapshot_get(
+                self.context, self.restore['group_snapshot_id'])
+            plan = restore_plan.Plan(
+                self.admin, snap, self.restore['options'],
+                self.restore['project_id'], self.id).make()
+            if plan.problems:
+                raise exception.RestorePlanFailed(
+                    count=len(plan.problems), problems='; '.join(
+                        p['message'] for p in plan.problems))
+            self._move(R.RESTORING, plan=plan.view())
+            self._restore(plan)
+            self._move(R.AVAILABLE, members=self._evidence(),
+                       ready_s=time.time() - self._requested_at())
+            LOG.info('Restore %s available: %d servers in %.1f s', self.id,
+                     len(plan.members), self.restore['ready_s'])
+        except Exception as e:
+            self._fail(e)
+        finally:
+            self._revoke_trust()
+
+    def _requested_at(self):
+        created = self.restore['created_at']
+        return created.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+    def _evidence(self):
+        members = list(self.evidence.values())
+        for member in members:
+            active = [s for s in member['steps'] if s['step'] == 'server']
+            if active and 'ended_at' in active[0]:
+                member['active_s'] = (active[0]['ended_at'] -
+                                      self._requested_at())
+        return members
+
+    def _fail(self, error):
+        """Undo, then say so: under the run's lock nobody else acts on it,
+        and error means nothing of it is left (or names what is)."""
+        message = str(error)
+        if not isinstance(error, (exception.ConsistentSnapException,
+                                  StepFailed)):
+            LOG.error('Restore %s: unexpected error', self.id, exc_info=error)
+        LOG.error('Restore %s failed: %s', self.id, message)
+        left = undo(self.conf, self.context, self.id)
+        if left:
+            message += '; could not delete %s' % '; '.join(left)
+        self._move(R.ERROR, error=message, members=self._evidence())
+
+    def _revoke_trust(self):
+        if self.restore and self.restore['trust_id']:
+            try:
+                trusts.delete(self.conf, self.restore['trust_id'])
+            except Exception as e:
+                LOG.warning('Restore %s: could not revoke its trust: %s',
+                            self.id, e)
+
+    def _user(self):
+        """The requester's connection: what is made is the project's."""
+        trust_id = self.restore['trust_id']
+        return trusts.connection(self.conf, trust_id) if trust_id else (
+            self.admin)
+
+    # -- the stages ------------------------------------------------------
+
+    def _restore(self, plan):
+        conn = self._user()
+        workers = self.conf.restore.workers
+        label = {LABEL: self.id}
+        group_id = None
+        if plan.server_group:
+            group = conn.compute.create_server_group(
+                name=plan.server_group['name'],
+                policy=plan.server_group['policy'])
+            self._created('server_group', group.id)
+            group_id = group.id
+        keep_ips = self.restore['options'].get('keep_ips')
+
+        def ports(member):
+            member['port_ids'] = []
+            for port in member['ports']:
+                values = {'network_id': port['network_id'],
+                          'name': '%s-port' % member['name'],
+                          'description': '%s=%s' % (LABEL, self.id)}
+                if keep_ips:
+                    values.update(fixed_ips=[
+                        {'subnet_id': f['subnet_id'],
+                         'ip_address': f['ip_address']}
+                        for f in port['fixed_ips']],
+                        mac_address=port['mac_address'])
+                if port.get('port_security_enabled') is not None:
+                    values['port_security_enabled'] = port[
+                        'port_security_enabled']
+                if port.get('port_security_enabled') is not False and (
+                        port.get('security_group_ids')):
+                    values['security_group_ids'] = port['security_group_ids']
+                created = conn.network.create_port(**values)
+                self._created('port', created.id, member)
+                member['port_ids'].append(created.id)
+        _each(workers, plan.members,
+              lambda m: self._step(m, 'ports', lambda: ports(m)))
+
+        def volumes(member):
+            for volume in member['volumes']:
+                created = conn.block_storage.create_volume(
+                    size=volume['size'], snapshot_id=volume['snapshot_id'],
+                    volume_type=volume['volume_type'],
+                    name='%s-%s' % (member['name'], volume['id'][:8]),
+                    metadata=label)
+                self._created('volume', created.id, member)
+                volume['new_id'] = created.id
+            for volume in member['volumes']:
+                conn.block_storage.wait_for_status(
+                    conn.block_storage.get_volume(volume['new_id']),
+                    'available', failures=['error'],
+                    wait=self.conf.restore.volume_timeout)
+        _each(workers, plan.members,
+              lambda m: self._step(m, 'volumes', lambda: volumes(m)))
+
+        def server(member):
+            manifest = member['manifest']
+            values = {
+                'name': member['name'], 'flavor_id': member['flavor'],
+                'metadata': dict(manifest['metadata'], **label),
+                'networks': ([{'port': p} for p in member['port_ids']]
+                             or 'none'),
+            }
+            if member['availability_zone']:
+                values['availability_zone'] = member['availability_zone']
+            if manifest['key_name']:
+                values['key_name'] = manifest['key_name']
+            if manifest['tags']:
+                values['tags'] = manifest['tags']
+            if group_id:
+                values['scheduler_hints'] = {'group': group_id}
+            boot = [v for v in member['volumes'] if v['boot_index'] == 0]
+            if boot:
+                values['block_device_mapping'] = [{
+                    'boot_index': 0, 'uuid': boot[0]['new_id'],
+                    'source_type': 'volume', 'destination_type': 'volume',
+                    'delete_on_termination': False}]
+            else:
+                values['image_id'] = member['image_id']
+            created = conn.compute.create_server(**values)
+            self._created('server', created.id, member)
+            member['new_server_id'] = created.id
+            self.evidence.setdefault(member['server_id'], {
+                'server_id': member['server_id'], 'name': member['name'],
+                'steps': []})['new_server_id'] = created.id
+            try:
+                conn.compute.wait_for_server(
+                    created, wait=self.conf.restore.server_timeout)
+            except sdk_exceptions.ResourceFailure:
+                # Nova's own reason, e.g. "No valid host was found.".
+                fault = conn.compute.get_server(created.id).fault or {}
+                raise RuntimeError('server %s went to ERROR: %s' % (
+                    created.id, fault.get('message') or 'no fault recorded'))
+        _each(workers, plan.members,
+              lambda m: self._step(m, 'server', lambda: server(m)))
+
+        def attach(member):
+            # One after the other within a member: their recorded order.
+            for volume in member['volumes']:
+                if volume['boot_index'] == 0:
+                    continue
+                conn.compute.create_volume_attachment(
+                    member['new_server_id'], volume_id=volume['new_id'])
+                conn.block_storage.wait_for_status(
+                    conn.block_storage.get_volume(volume['new_id']),
+                    'in-use', failures=['error', 'error_attaching'],
+                    wait=self.conf.restore.volume_timeout)
+        _each(workers, plan.members,
+              lambda m: self._step(m, 'attachments', lambda: attach(m)))
+        name = self.restore['options'].get('as_app_group')
+        if name:
+            group = db_api.app_group_create(self.context, {
+                'project_id': self.restore['project_id'], 'name': name,
+                'description': 'Restored from group snapshot %s by restore '
+                               '%s' % (plan.snap['id'], self.id),
+                'source_type': 'servers', 'source_ref': {'servers': [
+                    m['new_server_id'] for m in plan.members]},
+                'default_mode': plan.snap['mode'],
+                'quiesce': plan.snap['quiesce'],
+                'consistent': plan.snap['consistent'],
+                'include_volumes': plan.snap['include_volumes']})
+            self._created('app_group', group['id'])
+            self._move(R.RESTORING, app_group_id=group['id'])
+
+
+def undo(conf, context, restore_id):
+    """Delete what the restore created, newest kind first; the failures.
+
+    Only what its ledger names, plus what carries its label in the
+    project (created by a coordinator that died before writing it down).
+    """
+    admin = clients.service_connection(conf)
+    restore = db_api.restore_get(context, restore_id)
+    ledger = [r for r in restore['resources'] if not r['deleted']]
+    for server in admin.compute.servers(
+            all_projects=True, project_id=restore['project_id']):
+        if (server.metadata or {}).get(LABEL) == restore_id and not any(
+                r['resource_id'] == server.id for r in ledger):
+            ledger.append({'type': 'server', 'resource_id': server.id})
+    failed = []
+    for kind in DELETE_ORDER:
+        gone = []
+        for resource in [r for r in ledger if r['type'] == kind]:
+            try:
+                _DELETE[kind](conf, admin, context, resource['resource_id'])
+                gone.append(resource['resource_id'])
+            except Exception as e:
+                failed.append('%s %s: %s' % (kind, resource['resource_id'],
+                                             _cloud_message(e)))
+        for resource_id in gone:
+            _wait_gone(conf, admin, kind, resource_id, failed)
+            db_api.restore_resource_deleted(context, restore_id, kind,
+                                            resource_id)
+    return failed
+
+
+def _wait_gone(conf, admin, kind, resource_id, failed):
+    getter = {'server': admin.compute.get_server,
+              'volume': admin.block_storage.get_volume}.get(kind)
+    if getter is None:
+        return
+    deadline = time.time() + conf.restore.delete_timeout
+    while time.time() < deadline:
+        try:
+            getter(resource_id)
+        except sdk_exceptions.NotFoundException:
+            return
+        time.sleep(0.5)
+    failed.append('%s %s: still there after %.0f s' % (
+        kind, resource_id, conf.restore.delete_timeout))
+
+
+def _delete_app_group(conf, admin, context, group_id):
+    try:
+        db_api.app_group_delete(context, group_id)
+    except exception.AppGroupNotFound:
+        pass
+
+
+def _delete_volume(conf, admin, context, volume_id):
+    volume = admin.block_storage.find_volume(volume_id, ignore_missing=True,
+                                             all_projects=True)
+    if volume is None:
+        return
+    if volume.status == 'in-use':
+        for attachment in volume.attachments or ():
+            admin.compute.delete_volume_attachment(
+                volume_id, attachment['server_id'], ignore_missing=True)
+    admin.block_storage.delete_volume(volume_id, ignore_missing=True,
+                                      force=volume.status not in (
+                                          'available', 'error', 'in-use'))
+
+
+_DELETE = {
+    'app_group': _delete_app_group,
+    'server': lambda conf, admin, ctx, i: admin.compute.delete_server(
+        i, ignore_missing=True),
+    'volume': _delete_volume,
+    'port': lambda conf, admin, ctx, i: admin.network.delete_port(
+        i, ignore_missing=True),
+    'server_group': lambda conf, admin, ctx, i: (
+        admin.compute.delete_server_group(i, ignore_missing=True)),
+}
+
+
+def delete(conf, context, restore_id):
+    """Delete a restore moved to deleting, and everything it created."""
+    restore = db_api.restore_get(context, restore_id)
+    if restore['status'] != R.DELETING:
+        LOG.warning('Restore %s is %s, not deleting: left alone',
+                    restore_id, restore['status'])
+        return
+    failed = undo(conf, context, restore_id)
+    if failed:
+        db_api.restore_update(context, restore_id, {
+            'status': R.ERROR, 'error': 'delete failed: ' +
+            '; '.join(failed)}, expected=(R.DELETING,))
+        return
+    db_api.restore_update(context, restore_id, {'status': R.DELETED},
+                          expected=(R.DELETING,))
+    LOG.info('Restore %s deleted with everything it created', restore_id)
+
+
+def reap(conf, context, restore):
+    """A restore whose coordinator is gone: fail it, undo what it made."""
+    message = ('interrupted while %s: the coordinator driving it stopped; '
+               'everything it created was deleted' % restore['status'])
+    try:
+        db_api.restore_update(context, restore['id'], {
+            'status': R.ERROR, 'error': message},
+            expected=(restore['status'],))
+    except exception.RestoreInvalidState:
+        return
+    failed = undo(conf, context, restore['id'])
+    if failed:
+        db_api.restore_update(context, restore['id'], {
+            'error': message + '; could not delete %s' % '; '.join(failed)},
+            expected=(R.ERROR,))
+    LOG.warning('Restore %s %s', restore['id'], message)

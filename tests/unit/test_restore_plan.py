@@ -1,0 +1,109 @@
+"""A restore plan's rules that need no cloud: what is restorable, from what.
+
+The checks against the cloud (images, flavors, zones, quota) run in
+tests/functional/test_restore.py against the real test cloud.
+"""
+
+from consistent_snap.restore import plan
+
+MANIFEST = {
+    'manifest_version': 1, 'name': 'web-0', 'server_id': 's1',
+    'flavor': {'id': 'f1', 'name': 'm1.tiny', 'vcpus': 1, 'ram': 512,
+               'disk': 1, 'ephemeral': 0, 'swap': 0, 'extra_specs': {}},
+    'image_id': 'i0', 'boot_volume_id': None, 'availability_zone': 'az1',
+    'key_name': None, 'security_groups': [], 'metadata': {}, 'tags': [],
+    'server_group': {'id': 'g1', 'name': 'web', 'policy': 'anti-affinity',
+                     'members': ['s1']},
+    'ports': [], 'volumes': [{'id': 'v1', 'size': 1, 'volume_type': 'fast',
+                              'device': '/dev/vdb', 'boot_index': None,
+                              'bootable': False, 'group_id': None}],
+    'heat': None}
+
+
+def _member(server_id='s1', name='web-0', manifest=MANIFEST, **values):
+    return dict({'server_id': server_id, 'server_name': name,
+                 'status': 'available', 'manifest': manifest,
+                 'artifacts': [
+                     {'type': 'image', 'id': 'img-%s' % server_id},
+                     {'type': 'volume_snapshot', 'id': 'snap-v1',
+                      'volume_id': 'v1'}]}, **values)
+
+
+def _snap(*members, status='available'):
+    return {'id': 'gs1', 'status': status, 'members': list(members)}
+
+
+def _plan(snap, **options):
+    made = plan.Plan(None, snap, options, 'p1', 'r1234567')
+    made._check_cloud = lambda: None  # The cloud's part: functional tests.
+    return made.make()
+
+
+def test_a_member_is_rebuilt_from_its_own_image_and_volume_snapshots():
+    made = _plan(_snap(_member()), volume_type_map={'fast': 'slow'},
+                 flavor_map={'m1.tiny': 'm1.small'}, az_map={'az1': 'az2'})
+    assert made.problems == []
+    member, = made.members
+    assert member['name'] == 'web-0-restored-r1234567'
+    assert member['image_id'] == 'img-s1'
+    assert member['flavor'] == 'm1.small'
+    assert member['availability_zone'] == 'az2'
+    assert member['volumes'][0]['snapshot_id'] == 'snap-v1'
+    assert member['volumes'][0]['volume_type'] == 'slow'
+    assert made.server_group == {'name': 'web-restored-r1234567',
+                                 'policy': 'anti-affinity'}
+    assert [s['stage'] for s in made.steps()] == [
+        'server_group', 'volumes', 'servers', 'attachments']
+
+
+def test_a_libvirt_capture_boots_from_its_root_disk_image():
+    member = _member(artifacts=[
+        {'type': 'libvirt_disk', 'disk': 'vdb', 'image_id': 'img-b'},
+        {'type': 'libvirt_disk', 'disk': 'vda', 'image_id': 'img-a'},
+        {'type': 'volume_group_snapshot', 'snapshots': {'v1': 'gsnap-v1'}}])
+    made = _plan(_snap(member))
+    assert made.members[0]['image_id'] == 'img-a'
+    assert made.members[0]['volumes'][0]['snapshot_id'] == 'gsnap-v1'
+
+
+def test_every_problem_is_found_and_named_at_once():
+    old = _member('s2', 'db-0', manifest=None)
+    partial = _member('s3', 'db-1', manifest=dict(
+        MANIFEST, incomplete=['ports: Neutron did not answer']))
+    no_volume = _member('s4', 'db-2', artifacts=[{'type': 'image',
+                                                  'id': 'img'}])
+    made = _plan(_snap(old, partial, no_volume), members=['db-0', 'db-1',
+                                                          'db-2', 'nope'])
+    messages = [(p['server_id'], p['check']) for p in made.problems]
+    assert messages == [(None, 'member'), ('s2', 'manifest'),
+                        ('s3', 'manifest'), ('s4', 'volume')]
+    assert 'taken before snapshots recorded' in made.problems[1]['message']
+    assert 'Neutron did not answer' in made.problems[2]['message']
+
+
+def test_only_an_available_snapshot_is_restored():
+    made = _plan(_snap(_member(), status='error'))
+    assert [p['check'] for p in made.problems] == ['group_snapshot']
+    assert made.members == []
+
+
+def test_members_are_chosen_by_id_or_name_and_an_ambiguous_name_refused():
+    made = _plan(_snap(_member('s1', 'web'), _member('s2', 'web'),
+                       _member('s3', 'db')), members=['s1', 'db', 'web'])
+    assert [m['server_id'] for m in made.members] == ['s1', 's3']
+    assert '2 members are named web' in made.problems[0]['message']
+
+
+def test_members_of_two_server_groups_are_restored_one_group_at_a_time():
+    other = dict(MANIFEST, server_group={'id': 'g2', 'name': 'db',
+                                         'policy': 'affinity',
+                                         'members': ['s2']})
+    made = _plan(_snap(_member(), _member('s2', 'db-0', manifest=other)))
+    assert [p['check'] for p in made.problems] == ['server_group']
+
+
+def test_quota_shortfalls_name_what_is_needed():
+    assert plan._short('cores', 4, 10, 8) == [
+        'cores: 4 needed, 8 of 10 in use']
+    assert plan._short('cores', 4, -1, 8) == []
+    assert plan._short('cores', 2, 10, 8) == []
