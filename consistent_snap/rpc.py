@@ -19,11 +19,21 @@ _NOTIFICATION_TRANSPORT = None
 ALLOWED_EXMODS = [exception.__name__]
 
 
+# What of a context never goes on the wire: the user's token would reach
+# every agent of a broadcast and every notification listener, and nothing
+# on the far side needs it (the coordinator and agents act with the
+# service's credentials or the snapshot's trust).
+PRIVATE_CONTEXT_KEYS = ('auth_token', 'service_token', 'auth_token_info')
+
+
 class ContextSerializer(messaging.NoOpSerializer):
     """Payloads are plain JSON; only the context needs converting."""
 
     def serialize_context(self, context):
-        return context.to_dict()
+        values = context.to_dict()
+        for key in PRIVATE_CONTEXT_KEYS:
+            values.pop(key, None)
+        return values
 
     def deserialize_context(self, context):
         return cs_context.RequestContext.from_dict(context)

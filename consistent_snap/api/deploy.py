@@ -54,6 +54,39 @@ class FaultWrapper:
                 'in the API log under this request id.')
 
 
+class BodySizeLimit:
+    """413 for a body larger than [api] max_request_body_size.
+
+    Checked before authentication and before anything reads the body: by
+    its Content-Length, or, for a chunked body, by reading at most one
+    byte more than the limit.
+    """
+
+    def __init__(self, application, limit):
+        self.application = application
+        self.limit = limit
+
+    def _too_large(self, req):
+        return util.error_response(
+            req, 413, 'Request Entity Too Large',
+            'The request body is larger than %d bytes, the most this API '
+            'accepts.' % self.limit)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        length = req.content_length
+        if length is not None:
+            if length > self.limit:
+                return self._too_large(req)
+        elif 'chunked' in req.headers.get('Transfer-Encoding', '').lower():
+            # No length: HTTP/1.1's only other way to send a body.
+            body = req.body_file_raw.read(self.limit + 1)
+            if len(body) > self.limit:
+                return self._too_large(req)
+            req.body = body
+        return req.get_response(self.application)
+
+
 class NoAuth:
     """Local use: trust identity headers, as keystonemiddleware would set."""
 
@@ -102,7 +135,7 @@ class PublicPaths:
 
 
 def deploy(conf):
-    """Outermost first: request id, faults, public paths, auth, context."""
+    """Outermost first: request id, faults, body size, public paths, auth."""
     routes = router.Router()
     application = ContextMiddleware(routes)
     if conf.api.auth_strategy == 'noauth':
@@ -111,5 +144,6 @@ def deploy(conf):
         application = auth_token.AuthProtocol(
             application, {'oslo_config_config': conf})
     application = PublicPaths(application, routes)
+    application = BodySizeLimit(application, conf.api.max_request_body_size)
     application = FaultWrapper(application)
     return request_id.RequestId(application)

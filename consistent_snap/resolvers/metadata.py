@@ -11,10 +11,15 @@ class MetadataResolver(base.Resolver):
     schema = {
         'type': 'object',
         'properties': {
-            'tags': {'type': 'array', 'minItems': 1, 'uniqueItems': True,
+            # Nova holds at most 50 tags and 128 metadata items a server.
+            'tags': {'type': 'array', 'minItems': 1, 'maxItems': 50,
+                     'uniqueItems': True,
                      'items': {'type': 'string', 'minLength': 1,
                                'maxLength': 60}},
             'properties': {'type': 'object', 'minProperties': 1,
+                           'maxProperties': 128,
+                           'propertyNames': {'minLength': 1,
+                                             'maxLength': 255},
                            'additionalProperties': {'type': 'string',
                                                     'maxLength': 255}},
         },

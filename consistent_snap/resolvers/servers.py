@@ -8,7 +8,8 @@ class ServersResolver(base.Resolver):
     schema = {
         'type': 'object',
         'properties': {
-            'servers': {'type': 'array', 'minItems': 1, 'uniqueItems': True,
+            'servers': {'type': 'array', 'minItems': 1, 'maxItems': 1000,
+                        'uniqueItems': True,
                         'items': {'type': 'string', 'format': 'uuid'}},
         },
         'required': ['servers'],

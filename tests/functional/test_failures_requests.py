@@ -91,6 +91,42 @@ def test_a_server_in_error_is_refused_by_name_unless_skipped(
     demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap['id']))
 
 
+@pytest.fixture
+def shelved_server(demo, run_id):
+    """Offloaded: a server that runs on no compute host."""
+    server = demo.compute.create_server(
+        name='cs-shelved-%s' % run_id, networks='none',
+        image_id=demo.image.find_image('tiny', ignore_missing=False).id,
+        flavor_id=demo.compute.find_flavor('m1.tiny').id)
+    server = demo.compute.wait_for_server(server, wait=120)
+    demo.compute.shelve_server(server)
+    yield demo.compute.wait_for_server(server, status='SHELVED_OFFLOADED',
+                                       wait=180)
+    demo.compute.delete_server(server)
+    demo.compute.wait_for_delete(server, wait=120)
+
+
+def test_a_server_on_no_host_is_refused_by_name_before_the_202(
+        demo_api, spread_servers, shelved_server):
+    # It used to get a 202, then the run failed on a NOT NULL host.
+    healthy = spread_servers['servers'][0].id
+    before = _ids(demo_api)
+    response = _snapshot(demo_api, servers=[healthy, shelved_server.id])
+    assert response.status_code == 409, response.text
+    message = response.json()['error']['message']
+    assert '%s (%s): SHELVED_OFFLOADED, on no compute host' % (
+        shelved_server.name, shelved_server.id) in message
+    assert _ids(demo_api) <= before
+    skipped = _snapshot(demo_api, servers=[healthy, shelved_server.id],
+                        skip_unhealthy=True)
+    assert skipped.status_code == 202, skipped.text
+    snap = wait_for_snapshot(demo_api, skipped.json()['group_snapshot']['id'])
+    assert snap['status'] == 'available', snap['error']
+    statuses = {m['server_id']: m['status'] for m in snap['members']}
+    assert statuses == {healthy: 'available', shelved_server.id: 'skipped'}
+    demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap['id']))
+
+
 def test_a_second_snapshot_of_a_busy_group_is_409(demo_api, groups,
                                                   spread_servers, run_id):
     group = groups('busy-%s' % run_id, 'servers',

@@ -54,8 +54,8 @@ schema = schemathesis.openapi.from_path(
                        'with-security-parameters': False},
         'phases': {'stateful': {'enabled': False}},
         # Every check but one: whether a valid body is accepted depends on
-        # more than its schema (a source alone must fit the group's stored
-        # type; a source type may be disabled), and the document's patterns
+        # more than its schema (a source type may be disabled), and the
+        # document's patterns
         # are ECMA-262 while the API validates with Python's re, where \s
         # and '.' differ (U+001C-U+001F and U+0085 are white space to
         # Python only). tests/unit/test_openapi.py compares the document

@@ -1,5 +1,7 @@
 """/v1/app-groups: applications as first-class objects."""
 
+from importlib import metadata
+
 from oslo_config import cfg
 from oslo_log import log as logging
 import webob.dec
@@ -9,6 +11,7 @@ from consistent_snap.api import util
 from consistent_snap import clients
 from consistent_snap.db import api as db_api
 from consistent_snap import drivers
+from consistent_snap import exception
 from consistent_snap import members
 from consistent_snap.policies import app_groups as rules
 from consistent_snap import policy
@@ -33,6 +36,34 @@ def _view(req, group):
 
 def _source_types():
     return drivers.names(members.NAMESPACE)
+
+
+def _source_schemas():
+    return {ep.name: ep.load().schema
+            for ep in metadata.entry_points(group=members.NAMESPACE)}
+
+
+def _fits(source, schema_):
+    try:
+        util.validate(source, schema_)
+    except exception.InvalidBody:
+        return False
+    return True
+
+
+def _type_of(source, stored_type):
+    """The type of a source given alone: the one whose shape it has.
+
+    As the OpenAPI document says (a source alone is any one source type),
+    so that the document and the API judge a body alike. A source that
+    fits no type (or several) is checked against the stored type, whose
+    schema then names the offending field.
+    """
+    schemas = _source_schemas()
+    if _fits(source, schemas.get(stored_type, {'not': {}})):
+        return stored_type
+    fitting = [t for t, s in sorted(schemas.items()) if _fits(source, s)]
+    return fitting[0] if len(fitting) == 1 else stored_type
 
 
 def _check_source(context, project_id, source_type, source):
@@ -100,7 +131,8 @@ def update_app_group(req):
     values = util.extract_json(req, schema.update(_source_types()))[
         'app_group']
     if 'source' in values:
-        source_type = values.get('source_type', group['source_type'])
+        source_type = values.setdefault(
+            'source_type', _type_of(values['source'], group['source_type']))
         values['source_ref'] = _check_source(
             context, group['project_id'], source_type, values.pop('source'))
     group = db_api.app_group_update(context, group['id'], values)

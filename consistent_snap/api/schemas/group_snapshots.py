@@ -12,7 +12,7 @@ CREATE = {
                 'app_group': {'type': 'string', 'minLength': 1,
                               'maxLength': 255},
                 'servers': {'type': 'array', 'minItems': 1,
-                            'uniqueItems': True,
+                            'maxItems': 1000, 'uniqueItems': True,
                             'items': {'type': 'string', 'format': 'uuid'}},
                 'consistent': {'type': 'boolean'},
                 'mode': {'type': 'string', 'enum': app_groups.MODES},
