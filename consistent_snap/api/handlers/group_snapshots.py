@@ -52,15 +52,13 @@ def _instant(epoch):
         epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
-def _member_view(member, show_host, hosts=None):
-    """hosts: {host name: host id} to hide them by, when not show_host."""
+def _member_view(member, show_host):
     view = {f: member[f] for f in MEMBER_FIELDS}
     view.update({f: _instant(member[f]) for f in INSTANTS})
     if show_host:
         view['host'] = member['host']
         return view
-    return host_names.member(view, host_names.host_ids([member])
-                             if hosts is None else hosts)
+    return host_names.member(view)
 
 
 def _view(req, snap, with_members=True):
@@ -68,15 +66,11 @@ def _view(req, snap, with_members=True):
     view['fence_at'] = _instant(snap['fence_at'])
     view['links'] = [{'rel': 'self', 'href': util.url(
         req, 'v1', 'group-snapshots', snap['id'])}]
-    context = util.context(req)
-    show_host = policy.check(context, app_group_rules.SHOW_HOST,
-                             {'project_id': snap['project_id']})
-    # Errors name the member and its host: others see its host id.
-    hosts = {} if show_host else host_names.host_ids(snap['members'])
-    if not show_host:
-        view['error'] = host_names.hide(view['error'], hosts)
     if with_members:
-        view['members'] = [_member_view(m, show_host, hosts)
+        context = util.context(req)
+        show_host = policy.check(context, app_group_rules.SHOW_HOST,
+                                 {'project_id': snap['project_id']})
+        view['members'] = [_member_view(m, show_host)
                            for m in snap['members']]
     view['member_count'] = len(snap['members'])
     return view
