@@ -39,11 +39,6 @@ def requested_by(policy_id):
     return 'policy:%s' % policy_id
 
 
-def by_policy(snap):
-    """Whether a policy took the snapshot (and its trust is the policy's)."""
-    return snap['requested_by'].startswith(requested_by(''))
-
-
 def slot_name(policy, slot):
     """A snapshot's name: its policy and the slot it was taken for."""
     return '%s-%s' % (policy['name'] or 'policy-%s' % policy['id'][:8],

@@ -15,7 +15,6 @@ from oslo_log import log as logging
 from consistent_snap.capturers import cinder
 from consistent_snap import clients
 from consistent_snap.coordinator import fence
-from consistent_snap.coordinator import scheduler
 from consistent_snap.db import api as db_api
 from consistent_snap import drivers
 from consistent_snap import exception
@@ -23,7 +22,6 @@ from consistent_snap import manifest
 from consistent_snap import members as app_members
 from consistent_snap import snapshot_request
 from consistent_snap import states
-from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 CAPTURERS = 'consistent_snap.capturers'
@@ -202,8 +200,6 @@ class GroupSnapshotRun:
             self._notify('end')
         except Exception as e:
             self._fail(e)
-        finally:
-            revoke_trust(self.conf, self.snapshot)
 
     def _fail(self, error):
         """Own the move to error, then undo everything: all or nothing."""
@@ -246,17 +242,6 @@ class GroupSnapshotRun:
                                'id', 'app_group_id', 'project_id', 'status',
                                'mode', 'consistent', 'fence_at', 'skew_ms',
                                'max_freeze_ms', 'consistency', 'error')})
-
-
-def revoke_trust(conf, snap):
-    """A requested snapshot's trust ends with its run; a policy's trust
-    lives as long as the policy."""
-    if snap['trust_id'] and not scheduler.by_policy(snap):
-        try:
-            trusts.delete(conf, snap['trust_id'])
-        except Exception as e:
-            LOG.warning('Group snapshot %s: could not revoke its trust: %s',
-                        snap['id'], e)
 
 
 def _capturers(conf):
@@ -353,7 +338,6 @@ def reap(conf, agents, notifier, context, snap):
     if failed:
         message += '; could not delete %s' % '; '.join(failed)
     LOG.warning('Group snapshot %s %s', snap['id'], message)
-    revoke_trust(conf, snap)
     if unreached or failed:
         db_api.group_snapshot_update(context, snap['id'], {'error': message},
                                      expected=(states.ERROR,))

@@ -129,8 +129,6 @@ class RestoreRun:
                      len(plan.members), self.restore['ready_s'])
         except Exception as e:
             self._fail(e)
-        finally:
-            self._revoke_trust()
 
     def _requested_at(self):
         created = self.restore['created_at']
@@ -157,14 +155,6 @@ class RestoreRun:
         if left:
             message += '; could not delete %s' % '; '.join(left)
         self._move(R.ERROR, error=message, members=self._evidence())
-
-    def _revoke_trust(self):
-        if self.restore and self.restore['trust_id']:
-            try:
-                trusts.delete(self.conf, self.restore['trust_id'])
-            except Exception as e:
-                LOG.warning('Restore %s: could not revoke its trust: %s',
-                            self.id, e)
 
     def _user(self):
         """The requester's connection: what is made is the project's."""

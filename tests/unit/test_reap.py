@@ -210,17 +210,3 @@ def test_an_agent_refuses_to_abort_what_it_finalized(conf, tmp_path):
     agent.capture(None, 'gs-open', members, None, None, False, 2000)
     report = agent.abort(None, 'gs-open')
     assert [m['status'] for m in report['members']] == ['aborted']
-
-
-def test_a_requested_snapshots_trust_ends_with_it_a_policys_lives_on(
-        conf, monkeypatch):
-    revoked = []
-    monkeypatch.setattr(snapshot.trusts, 'delete',
-                        lambda conf, trust_id: revoked.append(trust_id))
-    snapshot.revoke_trust(conf, {'id': 'gs1', 'trust_id': 't-user',
-                                 'requested_by': 'u1'})
-    snapshot.revoke_trust(conf, {'id': 'gs2', 'trust_id': 't-policy',
-                                 'requested_by': 'policy:p1'})
-    snapshot.revoke_trust(conf, {'id': 'gs3', 'trust_id': None,
-                                 'requested_by': 'u1'})
-    assert revoked == ['t-user']
