@@ -96,8 +96,10 @@ class GroupSnapshotRun:
             expected=(self.snapshot['status'],))
 
     def _move_kept(self, status, **values):
-        """_move, retried while the database fails: every artifact is
-        there, so a failed write must not turn into an abort."""
+        """_move, retried while the database fails.
+
+        Every artifact is there: a failed write must not become an abort.
+        """
         retry = oslo_db_api.wrap_db_retry(
             max_retries=10, retry_interval=0.5, max_retry_interval=30,
             exception_checker=lambda e: isinstance(e, db_exc.DBError))
