@@ -55,6 +55,18 @@ def create(conf, user_auth, context, lifetime_s=None):
     return trust.id
 
 
+def from_request(conf, req, context, lifetime_s=None):
+    """The caller's trust for an API request, or None without Keystone.
+
+    Without Keystone (noauth) there is nobody to delegate: what is made
+    then belongs to the service user's project.
+    """
+    user_auth = req.environ.get('keystone.token_auth')
+    if user_auth is None:
+        return None
+    return create(conf, user_auth, context, lifetime_s)
+
+
 def delete(conf, trust_id):
     """Revoke a trust, as the service user (an admin may)."""
     clients.service_connection(conf).identity.delete_trust(

@@ -212,9 +212,10 @@ class Plan:
                     zones = {z.name for z in
                              conn.compute.availability_zones()}
                 if member['availability_zone'] not in zones:
-                    self.problems.append(_problem(member, 'availability_zone', (
+                    self.problems.append(_problem(
+                        member, 'availability_zone',
                         'availability zone %s does not exist: map it with '
-                        '--az-map' % member['availability_zone'])))
+                        '--az-map' % member['availability_zone']))
             for port in member['ports']:
                 self._check(member, 'network', lambda m=member, p=port: (
                     self._network(m, p)))

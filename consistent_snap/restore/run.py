@@ -16,8 +16,8 @@ import concurrent.futures
 import datetime
 import time
 
-from oslo_log import log as logging
 from openstack import exceptions as sdk_exceptions
+from oslo_log import log as logging
 
 from consistent_snap import clients
 from consistent_snap.db import api as db_api
@@ -48,7 +48,7 @@ def _each(workers, members, work):
     with concurrent.futures.ThreadPoolExecutor(
             min(workers, len(members))) as pool:
         futures = [pool.submit(work, m) for m in members]
-        errors = [f.exception() for f in futures if f.exception()]
+        errors = list(filter(None, (f.exception() for f in futures)))
     if errors:
         raise errors[0]
 

@@ -77,19 +77,12 @@ def _view(req, snap, with_members=True):
 
 
 def _trust(req, context):
-    """Delegate the caller's member role, so artifacts are theirs.
-
-    Without Keystone (noauth) there is nobody to delegate: artifacts then
-    belong to the service user's project.
-    """
-    user_auth = req.environ.get('keystone.token_auth')
-    if user_auth is None:
-        return None
+    """Delegate the caller's member role, so artifacts are theirs."""
     lifetime_s = (CONF.coordinator.prepare_timeout +
                   CONF.coordinator.capture_timeout +
                   CONF.coordinator.finalize_timeout +
                   CONF.coordination.pending_grace + 600)
-    return trusts.create(CONF, user_auth, context, lifetime_s)
+    return trusts.from_request(CONF, req, context, lifetime_s)
 
 
 @webob.dec.wsgify

@@ -36,13 +36,10 @@ def _view(req, restore):
 
 
 def _trust(req, context):
-    user_auth = req.environ.get('keystone.token_auth')
-    if user_auth is None:
-        return None
     lifetime_s = (CONF.restore.volume_timeout * 2 +
                   CONF.restore.server_timeout +
                   CONF.coordination.pending_grace + 600)
-    return trusts.create(CONF, user_auth, context, lifetime_s)
+    return trusts.from_request(CONF, req, context, lifetime_s)
 
 
 @webob.dec.wsgify
