@@ -168,7 +168,9 @@ def _pid_file(name):
 
 def alive(name):
     try:
-        os.kill(int(_pid_file(name).read_text()), 0)
+        pid = int(_pid_file(name).read_text())
+        _reap(pid)  # A test's SIGKILL leaves our child a zombie otherwise.
+        os.kill(pid, 0)
         return True
     except (FileNotFoundError, ProcessLookupError, ValueError):
         return False

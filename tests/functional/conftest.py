@@ -173,11 +173,43 @@ def wait_for_snapshot(api, snapshot_id, statuses=FINAL, timeout=150):
         time.sleep(0.1)
 
 
+def wait_until_undone(api, snapshot_id, timeout=60):
+    """A failed snapshot once its hosts answered the abort.
+
+    It moves to error first, then aborts: until the hosts answer, its
+    members still read as frozen or captured.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
+            'group_snapshot']
+        if not any(m['status'] in ('pending', 'frozen', 'captured')
+                   for m in snap['members']):
+            return snap
+        assert time.monotonic() < deadline, snap
+        time.sleep(0.5)
+
+
 def images_of(admin, snapshot_id):
     """The Glance images labelled with the group snapshot."""
     return [i for i in admin.image.images()
             if i.properties.get('consistent_snap_group_snapshot_id') ==
             snapshot_id]
+
+
+def images_left(admin, snapshot_id, timeout=60):
+    """What is left of a failed snapshot once its clean-up had time.
+
+    A run moves to error first and deletes after (it owns the move only
+    then); an abort sent to a dead host must time out before the
+    coordinator deletes what that host made.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        left = images_of(admin, snapshot_id)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(1)
 
 
 @pytest.fixture

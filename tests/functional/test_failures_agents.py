@@ -16,6 +16,7 @@ from consistent_snap import context
 from consistent_snap.coordinator import fence
 from consistent_snap import exception
 from consistent_snap import rpc
+from tests.functional.conftest import images_left
 from tests.functional.conftest import images_of
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
@@ -93,7 +94,7 @@ def test_an_agent_killed_mid_freeze(test_cloud, transport, revive, api_as,
     for member in snap['members']:
         if member['host_id'] and member['status'] == 'aborted':
             assert member['thawed_at'] is not None
-    assert images_of(admin, snapshot_id) == []
+    assert images_left(admin, snapshot_id) == []
     # The killed agent, started again, thaws what it had frozen.
     test_cloud.stop('agent-compute-2')
     test_cloud.start_daemons()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.functional.conftest import images_of
+from tests.functional.conftest import images_left
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -52,4 +52,4 @@ def test_one_failed_capture_fails_the_group_and_deletes_the_rest(
     assert snap['error'].startswith('Server %s on host %s: capture failed' %
                                     (volume_in_error.id,
                                      volume_in_error.compute_host))
-    assert images_of(admin, snap['id']) == []
+    assert images_left(admin, snap['id']) == []

@@ -9,9 +9,10 @@ import os
 import signal
 import time
 
-from tests.functional.conftest import images_of
+from tests.functional.conftest import images_left
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
+from tests.functional.conftest import wait_until_undone
 
 # Every member is frozen once the barrier's commit has begun.
 COMMIT_BEGUN = ('capturing', 'finalizing', 'available', 'error')
@@ -40,15 +41,16 @@ def test_coordinator_killed_during_a_barrier_freeze(test_cloud, api_as,
     killed_at = time.time()
     test_cloud.stop('coordinator')  # Clears the pid file of the dead one.
     test_cloud.start_daemons()
-    snap = wait_for_snapshot(api, snapshot_id, timeout=90)
-    assert snap['status'] == 'error'
+    assert wait_for_snapshot(api, snapshot_id, timeout=90)['status'] == (
+        'error')
+    snap = wait_until_undone(api, snapshot_id)
     assert 'the coordinator driving it stopped' in snap['error']
     for member in snap['members']:
         frozen, thawed = member['frozen_at'], member['thawed_at']
         assert frozen is not None and thawed is not None, member
         assert (_epoch(thawed) - _epoch(frozen)) * 1000 <= MAX_FREEZE_MS
         assert _epoch(thawed) <= killed_at + MAX_FREEZE_MS / 1000.0
-    assert images_of(admin, snapshot_id) == []
+    assert images_left(admin, snapshot_id) == []
     # And the next snapshot of the same group works.
     again = api('POST', SNAPSHOTS, json={'group_snapshot': {
         'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
