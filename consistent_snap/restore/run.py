@@ -144,8 +144,11 @@ class RestoreRun:
         return members
 
     def _fail(self, error):
-        """Undo, then say so: under the run's lock nobody else acts on it,
-        and error means nothing of it is left (or names what is)."""
+        """Undo, then say so.
+
+        Under the run's lock nobody else acts on it, and error means
+        nothing of it is left (or names what is).
+        """
         message = str(error)
         if not isinstance(error, (exception.ConsistentSnapException,
                                   StepFailed)):

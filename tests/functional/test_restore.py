@@ -64,9 +64,8 @@ def _wait_restore(cli, restore_id, statuses):
         time.sleep(1)
 
 
-def test_plan_then_restore_as_a_new_copy_then_delete(cli, admin_conn,
-                                                      spread_servers,
-                                                      snapshot):
+def test_plan_then_restore_as_a_new_copy_then_delete(
+        cli, admin_conn, spread_servers, snapshot):
     plan = cli.json(DEMO, 'appgroup', 'restore', 'create', snapshot['id'],
                     '--plan')
     assert plan['ok'] is True and plan['members'] == 3

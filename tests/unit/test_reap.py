@@ -6,8 +6,8 @@ snapshot's status was at that moment.
 """
 
 from oslo_db import exception as db_exc
-from oslo_utils import uuidutils
 import oslo_messaging as messaging
+from oslo_utils import uuidutils
 import pytest
 
 from consistent_snap.agent import manager as agent_manager
@@ -65,9 +65,11 @@ class Lock:
 
 
 class FinishingCoordination:
-    """The lock is free only once its holder has finished the snapshot:
-    exactly what the sweep meets when a run ends between its list and
-    its try_lock."""
+    """The lock is free only once its holder has finished the snapshot.
+
+    Exactly what the sweep meets when a run ends between its list and
+    its try_lock.
+    """
 
     def __init__(self, db, admin, snapshot_id):
         self.db, self.admin, self.id = db, admin, snapshot_id

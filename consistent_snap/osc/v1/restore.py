@@ -209,6 +209,6 @@ class DeleteRestore(command.Command):
                 LOG.error("Failed to delete restore '%s': %s", ref, e)
                 failed.append(ref)
         if failed:
-            raise exceptions.CommandError('%d of %d restores failed to '
-                                          'delete' % (len(failed),
-                                                      len(parsed_args.restores)))
+            raise exceptions.CommandError(
+                '%d of %d restores failed to delete' % (
+                    len(failed), len(parsed_args.restores)))
