@@ -143,3 +143,9 @@ class AbortRefused(Conflict):
 class SnapshotUnknownOnHost(Conflict):
     msg_fmt = ('Group snapshot %(snapshot)s is unknown on host %(host)s '
                '(the agent restarted?); it must be taken again.')
+
+
+class SnapshotAborted(Conflict):
+    msg_fmt = ('Group snapshot %(snapshot)s was aborted on host %(host)s at '
+               '%(aborted_at)s; this %(phase)s came after it and was '
+               'refused. Nothing was frozen or captured.')

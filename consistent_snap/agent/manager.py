@@ -16,6 +16,7 @@ import oslo_messaging as messaging
 from consistent_snap.agent import deadman
 from consistent_snap.agent import fence_clock
 from consistent_snap.agent import guard as freeze_guard
+from consistent_snap.agent import tombstones
 from consistent_snap.capturers import libvirt as libvirt_capturer
 from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
@@ -82,6 +83,10 @@ class AgentManager:
                                'agent-%s-frozen.json' % host)
         self.deadman = deadman.Deadman(self.quiescer.thaw, journal,
                                        guard=guard)
+        # Beside the journal: a restart must not forget what was aborted.
+        self.tombstones = tombstones.Tombstones(
+            os.path.join(conf.state_path, 'agent-%s-aborted.json' % host),
+            conf.agent.tombstone_hours * 3600)
 
     def start(self):
         """Before serving: undo what a killed predecessor left half done.
@@ -130,8 +135,9 @@ class AgentManager:
                     for name in self.conf.agent.capturers]
         return snap.capturers
 
-    def _snapshot(self, snapshot_id, members=None):
+    def _snapshot(self, snapshot_id, phase, members=None):
         with self._lock:
+            self._refuse_if_aborted(snapshot_id, phase)
             if snapshot_id not in self._snapshots:
                 self._forget_old()
                 if members is None:
@@ -149,18 +155,32 @@ class AgentManager:
 
     def _once(self, snap, phase, work):
         with snap.lock:
+            # Checked again under the lock abort holds while it lays the
+            # tombstone: a phase ends before the abort undoes it, or is
+            # refused.
+            self._refuse_if_aborted(snap.id, phase)
             if phase not in snap.replies:
                 snap.replies[phase] = work()
             return snap.replies[phase]
+
+    def _refuse_if_aborted(self, snapshot_id, phase):
+        """A phase that comes after its snapshot's abort does nothing."""
+        aborted_at = self.tombstones.aborted_at(snapshot_id)
+        if aborted_at is not None:
+            raise exception.SnapshotAborted(
+                snapshot=snapshot_id, host=self.host, phase=phase,
+                aborted_at=time.strftime('%Y-%m-%d %H:%M:%S UTC',
+                                         time.gmtime(aborted_at)))
 
     @messaging.expose
     def ping(self, context):
         return {'host': self.host, 'time': time.time()}
 
     @messaging.expose
-    @messaging.expected_exceptions(exception.MembersNotOnHost)
+    @messaging.expected_exceptions(exception.MembersNotOnHost,
+                                   exception.SnapshotAborted)
     def prepare(self, context, snapshot_id, members):
-        snap = self._snapshot(snapshot_id, members)
+        snap = self._snapshot(snapshot_id, 'prepare', members)
 
         def check():
             if self.conf.agent.check_host:
@@ -177,6 +197,7 @@ class AgentManager:
                 servers=', '.join(elsewhere), host=self.host)
 
     @messaging.expose
+    @messaging.expected_exceptions(exception.SnapshotAborted)
     def capture(self, context, snapshot_id, members, fence_at, deadline,
                 quiesce, max_freeze_ms, trust_id=None):
         return self._fence(snapshot_id, members, fence_at, deadline,
@@ -184,6 +205,7 @@ class AgentManager:
                            phase='capture', capture=True)
 
     @messaging.expose
+    @messaging.expected_exceptions(exception.SnapshotAborted)
     def freeze(self, context, snapshot_id, members, fence_at, deadline,
                quiesce, max_freeze_ms, trust_id=None):
         return self._fence(snapshot_id, members, fence_at, deadline,
@@ -194,7 +216,7 @@ class AgentManager:
                max_freeze_ms, trust_id, phase, capture):
         """Freeze at fence_at; with ``capture``, also capture and thaw."""
         received_at = time.time()
-        snap = self._snapshot(snapshot_id, members)
+        snap = self._snapshot(snapshot_id, phase, members)
         snap.trust_id = trust_id
 
         def run():
@@ -206,8 +228,9 @@ class AgentManager:
         return self._once(snap, phase, run)
 
     @messaging.expose
+    @messaging.expected_exceptions(exception.SnapshotAborted)
     def commit(self, context, snapshot_id, capture_at=None):
-        snap = self._snapshot(snapshot_id)
+        snap = self._snapshot(snapshot_id, 'commit')
 
         def run():
             frozen = [m for m in snap.members.values()
@@ -230,13 +253,17 @@ class AgentManager:
         the broadcast), 'capture', 'freeze', 'commit'.
         """
         with self._lock:
-            if snapshot_id not in self._snapshots:
+            # An aborted one is refused, not ignored: its sender learns
+            # why at once.
+            if (snapshot_id not in self._snapshots and
+                    self.tombstones.aborted_at(snapshot_id) is None):
                 return
         offset = offsets.get(self.host, 0.0)
 
         def local(instant):
             return None if instant is None else instant + offset
         try:
+            self._refuse_if_aborted(snapshot_id, phase)
             if phase == 'ping':
                 report = self.ping(context)
             elif phase == 'commit':
@@ -246,6 +273,8 @@ class AgentManager:
                                      local(deadline), quiesce, max_freeze_ms,
                                      trust_id, phase, phase == 'capture')
         except Exception as e:
+            if isinstance(e, messaging.ExpectedException):
+                e = e.exc_info[1]  # As the RPC server would unwrap it.
             report = {'host': self.host, 'error': '%s failed on host %s: '
                       '%s' % (phase, self.host, rpc.remote_message(e))}
         if self._coordinators is None:
@@ -254,8 +283,9 @@ class AgentManager:
                                         phase, self.host, report)
 
     @messaging.expose
+    @messaging.expected_exceptions(exception.SnapshotAborted)
     def finalize(self, context, snapshot_id, deadline):
-        snap = self._snapshot(snapshot_id)
+        snap = self._snapshot(snapshot_id, 'finalize')
 
         def run():
             for member in snap.members.values():
@@ -274,22 +304,40 @@ class AgentManager:
     @messaging.expose
     @messaging.expected_exceptions(exception.AbortRefused)
     def abort(self, context, snapshot_id):
+        """Undo the snapshot here; any later phase of it is refused."""
         with self._lock:
             snap = self._snapshots.get(snapshot_id)
-        if snap is None:
-            return {'host': self.host, 'members': []}
-        # After the phase in progress, if any: it is bounded, and the
-        # dead-man timer covers the guests meanwhile.
-        with snap.lock:
-            if 'finalize' in snap.replies and all(
-                    m['status'] == 'available'
-                    for m in snap.members.values()):
-                # Complete and thawed here: an abort may come from a
-                # coordinator acting on a stale view, and must not destroy
-                # it. The coordinator deletes what it owns by its records.
-                raise exception.AbortRefused(snapshot=snap.id,
-                                             host=self.host)
-            return self._abort(snap)
+            if snap is None:
+                # It overtook its prepare, or this agent restarted: nothing
+                # to undo, but nothing of it may begin later either.
+                self.tombstones.add(snapshot_id)
+        report = {'host': self.host, 'members': []}
+        if snap is not None:
+            # After the phase in progress, if any: it is bounded, and the
+            # dead-man timer covers the guests meanwhile.
+            with snap.lock:
+                if 'finalize' in snap.replies and all(
+                        m['status'] == 'available'
+                        for m in snap.members.values()):
+                    # Complete and thawed here: an abort may come from a
+                    # coordinator acting on a stale view, and must not
+                    # destroy it. The coordinator deletes what it owns by
+                    # its records.
+                    raise exception.AbortRefused(snapshot=snap.id,
+                                                 host=self.host)
+                self.tombstones.add(snap.id)
+                report = self._abort(snap)
+        self._save_tombstones()
+        return report
+
+    def _save_tombstones(self):
+        """On disk before the abort answers: a restart refuses too."""
+        try:
+            self.tombstones.save()
+        except OSError:
+            # The abort is done all the same; only a restart forgets it.
+            LOG.exception('Could not write the aborted snapshots to %s',
+                          self.conf.state_path)
 
     def _abort(self, snap):
         self._thaw(snap)

@@ -27,6 +27,12 @@ opts = [
     cfg.FloatOpt('poll_interval', default=0.05, min=0.01,
                  help='Seconds between polls of an image or volume snapshot '
                       'while waiting for its point in time to be fixed.'),
+    cfg.IntOpt('tombstone_hours', default=24, min=1,
+               help='Hours an agent remembers, in $state_path/agent-<host>-'
+                    'aborted.json, that a group snapshot was aborted on it: '
+                    'a phase of it that arrives later (delayed by the '
+                    'broker) is refused, and freezes and makes nothing. '
+                    'Longer than any message may be delayed.'),
 ]
 
 
