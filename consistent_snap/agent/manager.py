@@ -17,6 +17,7 @@ from consistent_snap.agent import deadman
 from consistent_snap.agent import fence_clock
 from consistent_snap.agent import guard as freeze_guard
 from consistent_snap.agent import tombstones
+from consistent_snap.capturers import base as capturer_base
 from consistent_snap.capturers import libvirt as libvirt_capturer
 from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
@@ -459,9 +460,18 @@ class AgentManager:
         deadline = time.time() + self.conf.agent.fix_timeout
         try:
             for capturer in self._capturers(snap):
-                captures.append((capturer, capturer.capture(member, labels)))
-            member['artifacts'] = [a for _, c in captures
-                                   for a in c.artifacts]
+                try:
+                    captures.append((capturer,
+                                     capturer.capture(member, labels)))
+                except capturer_base.PartialCapture as e:
+                    captures.append((capturer, e.capture))
+                    raise
+                finally:
+                    # Recorded as soon as made, before any wait: an
+                    # abort or a reap then deletes it even if this
+                    # capture, or a later one, fails.
+                    member['artifacts'] = [a for _, c in captures
+                                           for a in c.artifacts]
             member['captured_at'] = min(c.called_at for _, c in captures)
             for capturer, capture in captures:
                 capturer.wait_fixed(capture, deadline)

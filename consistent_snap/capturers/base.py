@@ -3,6 +3,9 @@
 import abc
 import dataclasses
 import time
+import urllib.parse
+
+from openstack import exceptions as sdk_exceptions
 
 
 @dataclasses.dataclass
@@ -16,6 +19,81 @@ class Capture:
     artifacts: list
     called_at: float
     fixed_at: float = None
+
+
+class PartialCapture(Exception):
+    """A capture that failed after it had made some artifacts.
+
+    ``capture`` holds them: the agent records them at once, so that an
+    abort, a reap or the garbage collector can delete them.
+    """
+
+    def __init__(self, capture, cause):
+        super().__init__(str(cause))
+        self.capture = capture
+        self.cause = cause
+
+
+def list_all(proxy, path, key, params=None, microversion=None,
+             marker_pages=False):
+    """Every item of an OpenStack list call, reading every page.
+
+    A raw GET answers one page only: Glance's 25 images by default, Cinder's
+    [DEFAULT] osapi_max_limit (1000). The next page is the query of the
+    link the service gives, sent to the same path through the same
+    endpoint (the link's host may not be the one the catalog names):
+    Glance's ``next`` (``/v2/images?...&marker=``), Cinder's and Nova's
+    ``<key>_links`` (``rel: next``). With ``marker_pages``, for lists that
+    give no link (Cinder's group snapshots): the id of a page's last item
+    is the next page's marker, until an empty page.
+    """
+    params = dict(params or {})
+    kwargs = {} if microversion is None else {'microversion': microversion}
+    markers = set()
+    while True:
+        response = proxy.get(path, params=params, **kwargs)
+        sdk_exceptions.raise_from_response(response)
+        body = response.json()
+        items = body[key]
+        yield from items
+        query = _next_query(body, key)
+        if query is None and marker_pages and items:
+            query = dict(params, marker=items[-1]['id'])
+        if query is None:
+            return
+        marker = str(query.get('marker'))
+        if marker in markers:
+            raise RuntimeError('%s: the service gave marker %s twice; not '
+                               'following its pages any further' % (
+                                   path, marker))
+        markers.add(marker)
+        params = query
+
+
+def _next_query(body, key):
+    """The query of the next page's link, or None on the last page."""
+    link = body.get('next')
+    for item in body.get('%s_links' % key) or ():
+        if item.get('rel') == 'next' and item.get('href'):
+            link = item['href']
+    if not link:
+        return None
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    return {k: v[0] if len(v) == 1 else v for k, v in query.items()}
+
+
+def is_admin(conn):
+    """Whether conn's token carries the admin role.
+
+    Only then may a Cinder list ask for every project's resources
+    (all_tenants): to anyone else, Cinder answers a group snapshot list
+    that asks for it with nothing at all.
+    """
+    try:
+        return 'admin' in conn.session.auth.get_access(
+            conn.session).role_names
+    except Exception:
+        return False
 
 
 class Capturer(metaclass=abc.ABCMeta):

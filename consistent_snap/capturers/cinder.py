@@ -24,6 +24,46 @@ def group_label(snapshot_id):
     return '%s=%s' % (LABEL, snapshot_id)
 
 
+def label_of(snapshot):
+    """The group snapshot id a Cinder snapshot is labelled with, or None."""
+    return (snapshot.get('metadata') or {}).get(LABEL)
+
+
+def group_label_of(group_snapshot):
+    """The group snapshot id a Cinder group snapshot is labelled with."""
+    prefix = group_label('')
+    description = group_snapshot.get('description') or ''
+    if not description.startswith(prefix):
+        return None
+    return description[len(prefix):] or None
+
+
+def list_snapshots(conn, **filters):
+    """Cinder's snapshots (volume API 3.22), every page.
+
+    Every project's if conn is an admin's.
+    """
+    params = dict(filters)
+    if base.is_admin(conn):
+        params['all_tenants'] = 1
+    return base.list_all(conn.block_storage, '/snapshots/detail',
+                         'snapshots', params, microversion='3.22')
+
+
+def list_group_snapshots(conn, **filters):
+    """Cinder's group snapshots (volume API 3.29), every page.
+
+    Every project's if conn is an admin's. They come with no link to the
+    next page: the last one's id is the next page's marker.
+    """
+    params = dict(filters)
+    if base.is_admin(conn):
+        params['all_tenants'] = 1
+    return base.list_all(conn.block_storage, '/group_snapshots/detail',
+                         'group_snapshots', params, microversion='3.29',
+                         marker_pages=True)
+
+
 class CinderCapturer(base.Capturer):
     """A snapshot of every attached volume, or of their Cinder group.
 
@@ -39,6 +79,20 @@ class CinderCapturer(base.Capturer):
     def capture(self, member, labels):
         artifacts = []
         called_at = time.time()
+        capture = base.Capture(artifacts=artifacts, called_at=called_at)
+        try:
+            self._create(member, labels, artifacts)
+        except Exception as e:
+            if artifacts:
+                # What was made is handed over, to be deleted.
+                raise base.PartialCapture(capture, e) from e
+            raise
+        if not artifacts:
+            capture.fixed_at = called_at
+        return capture
+
+    def _create(self, member, labels, artifacts):
+        """Each id goes into artifacts as soon as Cinder returns it."""
         for group in member.get('volume_groups', ()):
             snapshot = self.conn.block_storage.create_group_snapshot(
                 group_id=group['id'], name=labels['name'],
@@ -57,10 +111,6 @@ class CinderCapturer(base.Capturer):
                               'status': 'creating',
                               'volume_id': volume['id'],
                               'server_id': member['server_id']})
-        capture = base.Capture(artifacts=artifacts, called_at=called_at)
-        if not artifacts:
-            capture.fixed_at = called_at
-        return capture
 
     def _get(self, artifact):
         if artifact['type'] == GROUP_SNAPSHOT:
@@ -82,30 +132,29 @@ class CinderCapturer(base.Capturer):
         return capture
 
     def _group_members(self, group_snapshot_id):
-        snapshots = self.conn.block_storage.get(
-            '/snapshots/detail', microversion='3.14',
-            params={'group_snapshot_id': group_snapshot_id},
-        ).json()['snapshots']
+        snapshots = base.list_all(
+            self.conn.block_storage, '/snapshots/detail', 'snapshots',
+            {'group_snapshot_id': group_snapshot_id}, microversion='3.14')
         return {s['volume_id']: s['id'] for s in snapshots
                 if s.get('group_snapshot_id') == group_snapshot_id}
 
     def find(self, snapshot_id):
-        # The metadata filter needs volume API 3.22; openstacksdk's
-        # snapshots() would drop it silently, so ask Cinder directly.
-        snapshots = self.conn.block_storage.get(
-            '/snapshots/detail', microversion='3.22',
-            params={'all_tenants': 1,
-                    'metadata': json.dumps({LABEL: snapshot_id})},
-        ).json()['snapshots']
-        groups = self.conn.block_storage.get(
-            '/group_snapshots/detail', microversion='3.14',
-            params={'all_tenants': 1}).json()['group_snapshots']
+        # Filtered by Cinder, every page read. Snapshots: the metadata
+        # filter needs volume API 3.22, and openstacksdk's snapshots()
+        # would drop it silently. Group snapshots have no metadata: their
+        # label is their description, a filter Cinder takes from 3.29 (as
+        # it takes all_tenants and pages of them; before, it lists only
+        # the caller's project, and the artifacts are in the requester's).
+        snapshots = list_snapshots(self.conn, metadata=json.dumps(
+            {LABEL: snapshot_id}))
+        groups = list_group_snapshots(self.conn,
+                                      description=group_label(snapshot_id))
         # Checked here too: a filter that is silently dropped would
         # otherwise hand over every snapshot of the cloud for deletion.
         return [{'type': SNAPSHOT, 'id': s['id']} for s in snapshots
-                if (s.get('metadata') or {}).get(LABEL) == snapshot_id] + [
+                if label_of(s) == snapshot_id] + [
             {'type': GROUP_SNAPSHOT, 'id': g['id']} for g in groups
-            if g.get('description') == group_label(snapshot_id)]
+            if group_label_of(g) == snapshot_id]
 
     def delete(self, artifact):
         # An abort may come while the backend still makes it.

@@ -24,6 +24,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ElementTree
 
+from openstack import exceptions as sdk_exceptions
 from oslo_log import log as logging
 
 from consistent_snap.capturers import base
@@ -32,6 +33,8 @@ from consistent_snap.virt import libvirt_host
 LOG = logging.getLogger(__name__)
 DISK = 'libvirt_disk'
 QUARANTINE = 'libvirt-quarantine'
+# The flattened copy of a frozen disk file, beside it until uploaded.
+COPY_SUFFIX = '.cs-copy'
 # A capture runs while its guest is frozen: it may wait for another
 # capture's call (tens of ms), never for a merge (minutes).
 CAPTURE_LOCK_WAIT_S = 1.0
@@ -102,7 +105,7 @@ class LibvirtCapturer(base.Capturer):
     def wait_done(self, capture, deadline):
         """Copy out, merge back, upload: after the thaw."""
         for artifact in capture.artifacts:
-            copy = artifact['frozen_file'] + '.cs-copy'
+            copy = artifact['frozen_file'] + COPY_SUFFIX
             try:
                 # Flattened: the copy needs no backing file of this host.
                 subprocess.run(
@@ -122,12 +125,8 @@ class LibvirtCapturer(base.Capturer):
                         'info); it is deleted after %d days' % (
                             artifact['server_id'], overlay, quarantined,
                             self.conf.libvirt.quarantine_days))
-                image = self.conn.image.create_image(
-                    name=artifact['name'], disk_format='qcow2',
-                    container_format='bare', filename=copy,
-                    wait=True, timeout=max(1, int(deadline - time.time())),
-                    allow_duplicates=True, **artifact['properties'])
-                artifact.update(image_id=image.id, status='available')
+                self._upload(artifact, copy, deadline)
+                artifact['status'] = 'available'
             except subprocess.CalledProcessError as e:
                 artifact['status'] = 'error'
                 raise RuntimeError('copying %s failed: %s' % (
@@ -139,6 +138,28 @@ class LibvirtCapturer(base.Capturer):
                 if os.path.exists(copy):
                     os.unlink(copy)
         return capture
+
+    def _upload(self, artifact, copy, deadline):
+        """The copy as a labelled Glance image, its id recorded first.
+
+        The image is created empty and its id put in the artifact before
+        any data is sent: one whose upload fails, times out or is cut by
+        the agent's death is deleted with the artifact (an abort, a reap),
+        or else by the garbage collector, which finds it by its labels.
+        """
+        images = self.conn.image
+        # Neither filename nor data: openstacksdk creates the record only.
+        image = images.create_image(
+            name=artifact['name'], disk_format='qcow2',
+            container_format='bare', allow_duplicates=True,
+            **artifact['properties'])
+        artifact['image_id'] = image.id
+        with open(copy, 'rb') as data:
+            sdk_exceptions.raise_from_response(image.upload(images,
+                                                            data=data))
+        images.wait_for_status(image, 'active', failures=['killed'],
+                               interval=1,
+                               wait=max(1, int(deadline - time.time())))
 
     def _merge(self, artifact):
         """Fold the overlay back into the disk; idempotent.
@@ -339,7 +360,8 @@ def merge_leftovers(conf):
     """At agent start: finish what a killed agent left.
 
     Merges the overlays left on top of running guests' disks, quarantines
-    those found next to a disk but in no domain's chain, and purges the
+    those found next to a disk but in no domain's chain, deletes the
+    copy-outs found there (their upload was cut short) and purges the
     quarantine. Returns how many were merged.
     """
     merged = 0
@@ -364,7 +386,15 @@ def merge_leftovers(conf):
     for directory in {os.path.dirname(f) for f in used}:
         for name in sorted(os.listdir(directory)):
             path = os.path.join(directory, name)
-            if _is_overlay(conf, path) and not _same_in(path, used):
+            if _same_in(path, used):
+                continue
+            if _is_overlay(conf, path):
                 quarantine(conf, path)
+            elif name.endswith(COPY_SUFFIX) and os.path.isfile(path):
+                # A copy whose upload the agent's death cut short: nothing
+                # uploads it any more (it starts before serving).
+                LOG.warning('Deleting %s, a copy-out left by an agent that '
+                            'stopped', path)
+                os.unlink(path)
     purge_quarantine(conf, conn)
     return merged

@@ -9,8 +9,9 @@ from consistent_snap.capturers import nova
 
 @pytest.fixture
 def labelled_image(admin, run_id):
+    # Named as the agent names an artifact (nova.is_ours).
     image = admin.image.create_image(
-        name='cs-label-%s' % run_id, disk_format='raw',
+        name='cs-%s-label' % ('gs-%s' % run_id)[:8], disk_format='raw',
         container_format='bare', data=b'\0' * 512,
         consistent_snap_group_snapshot_id='gs-%s' % run_id)
     yield image

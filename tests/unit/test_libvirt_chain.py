@@ -14,6 +14,7 @@ import time
 import types
 import xml.etree.ElementTree as ElementTree
 
+from openstack import exceptions as sdk_exceptions
 import pytest
 
 from consistent_snap.capturers import libvirt as capturer_mod
@@ -167,15 +168,46 @@ class FakeConnection:
                 LIBVIRT.VIR_CONNECT_LIST_DOMAINS_ACTIVE]
 
 
+class FakeImage:
+    """openstacksdk's Image: upload() sends the data (PUT .../file)."""
+
+    def __init__(self, images, image_id):
+        self.images, self.id, self.status = images, image_id, 'queued'
+
+    def upload(self, session, data=None):
+        self.images.uploaded[self.id] = data.read()
+        self.status = 'active'
+        return types.SimpleNamespace(status_code=204, headers={})
+
+
 class FakeImages:
-    """Glance, the one other boundary: records what would be uploaded."""
+    """Glance, the one other boundary, as openstacksdk's image proxy.
+
+    Records the images created (with no data, a record only), the data
+    uploaded into them and the images deleted. stuck: the wait for
+    active times out, as it does when Glance never finishes the upload.
+    """
 
     def __init__(self):
         self.created = []
+        self.uploaded = {}
+        self.deleted = []
+        self.stuck = False
 
     def create_image(self, **kwargs):
+        assert 'filename' not in kwargs and 'data' not in kwargs
         self.created.append(kwargs)
-        return types.SimpleNamespace(id='image-%d' % len(self.created))
+        return FakeImage(self, 'image-%d' % len(self.created))
+
+    def wait_for_status(self, image, status, failures=None, interval=2,
+                        wait=None):
+        if self.stuck:
+            raise sdk_exceptions.ResourceTimeout(
+                'Timeout waiting for %s to transition to active' % image.id)
+        return image
+
+    def delete_image(self, image_id, ignore_missing=True):
+        self.deleted.append(image_id)
 
 
 SERVER = '11111111-2222-3333-4444-555555555555'
@@ -349,6 +381,36 @@ def test_one_capture_or_merge_at_a_time_on_a_domain(host):
     second.join(10)
     assert errors == []
     assert host.dom.commits == ['vda'] and host.dom.snapshots == 1
+    assert host.dom.live['vda'] == [host.disk, host.base]
+
+
+def test_the_image_id_is_recorded_before_its_upload_can_time_out(host):
+    artifact = _capture(host, 'aaaaaaaa-1')
+    copy = host.disk + capturer_mod.COPY_SUFFIX
+    host.images.stuck = True
+    capture = types.SimpleNamespace(artifacts=[artifact])
+    with pytest.raises(sdk_exceptions.ResourceTimeout):
+        host.capturer.wait_done(capture, time.time() + 60)
+    # The labelled record was made first, then the flattened copy sent.
+    [created] = host.images.created
+    assert created['consistent_snap_group_snapshot_id'] == 'aaaaaaaa-1'
+    assert host.images.uploaded['image-1'][:4] == b'QFI\xfb'  # qcow2
+    assert (artifact['image_id'], artifact['status']) == ('image-1', 'error')
+    assert not os.path.exists(copy)
+    # What an abort or a reap does with the artifact deletes the image.
+    host.capturer.delete(artifact)
+    assert host.images.deleted == ['image-1']
+
+
+def test_a_copy_out_left_by_a_killed_agent_is_deleted_at_start(host):
+    copy = host.disk + capturer_mod.COPY_SUFFIX
+    _qemu_img('create', '-q', '-f', 'qcow2', copy, '1M')
+    unrelated = os.path.join(os.path.dirname(host.disk), 'console.log')
+    with open(unrelated, 'w') as f:
+        f.write('boot\n')
+    assert capturer_mod.merge_leftovers(host.conf) == 0
+    assert sorted(os.listdir(os.path.dirname(host.disk))) == [
+        'console.log', 'disk']
     assert host.dom.live['vda'] == [host.disk, host.base]
 
 
