@@ -101,6 +101,19 @@ class AppGroupBusy(Conflict):
                'progress (%(status)s): wait for it to end, then try again.')
 
 
+class ServerBusy(Conflict):
+    msg_fmt = ('server %(server)s is being captured by group snapshot '
+               '%(snapshot)s: one snapshot at a time may freeze a server. '
+               'Wait for that snapshot to end, then try again.')
+
+
+class ProjectBusy(Conflict):
+    msg_fmt = ('project %(project_id)s already has %(count)d group '
+               'snapshots in progress, the most this cloud allows at once '
+               '([coordinator] max_running_per_project): wait for one to '
+               'end, then try again.')
+
+
 class EmptyAppGroup(Conflict):
     msg_fmt = ('app group %(name)s has no servers: check its source with '
                '`openstack appgroup member list %(name)s`.')

@@ -12,6 +12,9 @@ from consistent_snap import exception
 AGENT_TOPIC = 'consistent-snap-agent'
 AGENT_PRIORITY_TOPIC = 'consistent-snap-agent-priority'
 COORDINATOR_TOPIC = 'consistent-snap-coordinator'
+# Agents' answers to broadcasts: an executor of their own, so that no
+# request in progress delays a report a fence waits for.
+REPORTS_TOPIC = 'consistent-snap-coordinator-reports'
 
 _TRANSPORT = None
 _NOTIFICATION_TRANSPORT = None

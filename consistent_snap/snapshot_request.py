@@ -51,10 +51,11 @@ def settings(conf, context, body):
                   'include_volumes': True}
         target = {'app_group_id': None, 'servers': body['servers'],
                   'project_id': context.project_id}
+    refuse_if_project_busy(conf, context, target['project_id'])
     preset.update(skip_unhealthy=False, require_quiesce=False)
     values = {key: body.get(key, default) for key, default in
               preset.items()}
-    check_members(conf, conn, group, values['skip_unhealthy'])
+    check_members(conf, context, conn, group, values['skip_unhealthy'])
     return dict(values, **target)
 
 
@@ -66,6 +67,16 @@ def refuse_if_busy(context, group):
         if snap['status'] != states.DELETING:
             raise exception.AppGroupBusy(name=group['name'], id=snap['id'],
                                          status=snap['status'])
+
+
+def refuse_if_project_busy(conf, context, project_id):
+    # Each run holds threads and hosts: one project's burst must not
+    # take every coordinator's pool from the others.
+    cap = conf.coordinator.max_running_per_project
+    count = db_api.group_snapshot_count_running(context,
+                                                project_id=project_id)
+    if cap and count >= cap:
+        raise exception.ProjectBusy(project_id=project_id, count=count)
 
 
 def why_not_capturable(member):
@@ -82,8 +93,10 @@ def why_not_capturable(member):
 
 
 def check_resolved(group, resolved, skip_unhealthy):
-    """The one rule, for the API and the coordinator alike: raise if the
-    resolved members cannot be captured as asked."""
+    """Raise if the resolved members cannot be captured as asked.
+
+    The one rule, for the API and the coordinator alike.
+    """
     if not resolved['members']:
         raise exception.EmptyAppGroup(name=group['name'])
     broken = ['%s (%s): %s' % (m['name'], m['server_id'],
@@ -96,7 +109,7 @@ def check_resolved(group, resolved, skip_unhealthy):
                                          servers='; '.join(broken))
 
 
-def check_members(conf, conn, group, skip_unhealthy):
+def check_members(conf, context, conn, group, skip_unhealthy):
     """Refuse now what the coordinator would refuse later.
 
     Someone is waiting for this answer; the coordinator checks again.
@@ -107,3 +120,11 @@ def check_members(conf, conn, group, skip_unhealthy):
             servers=', '.join(resolved['missing']),
             project_id=group['project_id'])
     check_resolved(group, resolved, skip_unhealthy)
+    # Another snapshot holds one: a 409 now (the coordinator's own
+    # reservation is the rule; this only answers early).
+    held = db_api.server_holders(context, [
+        m['server_id'] for m in resolved['members']
+        if not why_not_capturable(m)])
+    if held:
+        server_id = min(held)
+        raise exception.ServerBusy(server=server_id, snapshot=held[server_id])

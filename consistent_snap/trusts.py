@@ -15,7 +15,6 @@ import datetime
 import threading
 
 from keystoneauth1 import loading as ks_loading
-from keystoneauth1 import session as ks_session
 import openstack
 
 from consistent_snap import clients
@@ -29,8 +28,11 @@ DELEGATED_ROLES = ('member', 'reader')
 
 
 def _connection(conf, auth):
-    opts = conf[service_credentials.GROUP.name]
-    session = ks_session.Session(auth=auth)
+    """A connection as ``auth``, with the service's TLS and timeout."""
+    group = service_credentials.GROUP.name
+    opts = conf[group]
+    session = ks_loading.load_session_from_conf_options(conf, group,
+                                                        auth=auth)
     return openstack.connection.Connection(
         session=session, region_name=opts.region_name,
         interface=opts.interface, app_name='consistent-snap')

@@ -6,5 +6,6 @@ from consistent_snap import rpc
 
 
 def main():
-    _rpc_service.run('consistent-snap-coordinator', [rpc.COORDINATOR_TOPIC],
+    _rpc_service.run('consistent-snap-coordinator',
+                     [rpc.COORDINATOR_TOPIC, rpc.REPORTS_TOPIC],
                      manager.CoordinatorManager, uses_db=True)

@@ -51,6 +51,38 @@ opts = [
                     'policy to fire; due policies wait, and fire in the '
                     'order they fell due when there is room. Requests '
                     'through the API are not held back. 0: no limit.'),
+    cfg.IntOpt('run_workers', default=16, min=1,
+               help='Snapshot, restore and delete runs one coordinator '
+                    'drives at once, each in a thread of this pool, off '
+                    'the RPC executor (whose threads stay free for the '
+                    'agents\' reports). Requests beyond it wait in order; '
+                    'their rows stay pending, so another coordinator\'s '
+                    'sweep starts them if this one dies.'),
+    cfg.IntOpt('max_running_per_project', default=10, min=0,
+               help='Group snapshots one project may have in progress; a '
+                    'request beyond it is refused (409) before its row is '
+                    'written. 0: no limit.'),
+    cfg.IntOpt('gc_interval', default=3600, min=0,
+               help='Seconds between two passes of the garbage collector, '
+                    'which deletes the labelled images and volume '
+                    'snapshots whose group snapshot has no row in the '
+                    'database or ended in error, aborted or deleted (what '
+                    'a killed agent, a cut upload or a failed delete left '
+                    'behind). One coordinator at a time runs it; its first '
+                    'pass comes one interval after the start. Each pass '
+                    'lists every image, volume snapshot and group snapshot '
+                    'of the cloud. 0: never (consistent-snap-manage gc '
+                    'runs it by hand).'),
+    cfg.IntOpt('gc_grace_period', default=3600, min=0,
+               help='Seconds a labelled artifact must have existed, and its '
+                    'group snapshot must have ended, before the garbage '
+                    'collector deletes it, so that nothing a run or a '
+                    'delete in progress works on is touched. The artifacts '
+                    'of a group snapshot that is available or in progress '
+                    'are never deleted, whatever their age. Every '
+                    'consistent-snap sharing a cloud must share one '
+                    'database: an artifact labelled with a group snapshot '
+                    'of another database has no row in this one.'),
     cfg.IntOpt('max_concurrent_per_host', default=0, min=0,
                help='At most this many group snapshots in progress with a '
                     'member on any one compute host for a backup policy to '

@@ -120,12 +120,15 @@ class Fence:
     """One group snapshot's members, by host, and the agents that hold them.
 
     on_phase(status, **values) is told when the snapshot changes phase;
-    on_report(host, report) gets each agent's report, instants still on
-    the agent's clock (see ``offsets``).
+    on_reports({host: report}) gets the agents' reports of a phase in one
+    batch, instants still on the agents' clocks (see ``offsets``). Neither
+    is called between T's choice and its phase's sending, nor while a
+    barrier holds the guests frozen: a database write there would stretch
+    the freeze.
     """
 
     def __init__(self, conf, agents, context, snapshot_id, by_host, quiesce,
-                 on_phase=None, on_report=None, trust_id=None):
+                 on_phase=None, on_reports=None, trust_id=None):
         self.conf = conf
         self.agents = agents
         self.context = context
@@ -142,7 +145,7 @@ class Fence:
         # phases are broadcast; None while they go as per-host calls.
         self.broadcast_delay = None
         self._on_phase = on_phase or (lambda status, **values: None)
-        self._on_report = on_report or (lambda host, report: None)
+        self._on_reports = on_reports or (lambda reports: None)
 
     def _fanout(self, call, hosts=None, workers=None):
         """call(host) on every host at once: {host: result or exception}.
@@ -166,9 +169,20 @@ class Fence:
         return results
 
     def _report_all(self, results):
-        for host, report in results.items():
-            if not isinstance(report, Exception):
-                self._on_report(host, report)
+        reports = {host: report for host, report in results.items()
+                   if not isinstance(report, Exception)}
+        if reports:
+            self._on_reports(reports)
+
+    def _meanwhile(self, status):
+        """on_phase(status) in a thread of its own; returns its future.
+
+        The phase sent next does not wait for the database.
+        """
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        moving = pool.submit(self._on_phase, status)
+        pool.shutdown(wait=False)
+        return moving
 
     @staticmethod
     def _raise_first_error(phase, results):
@@ -309,10 +323,13 @@ class Fence:
                 self.quiesce, self._max_freeze_ms(), timeout=timeout,
                 trust_id=self.trust_id)
         frozen = self._phase('freeze', freeze, fence_at, deadline, timeout)
-        self._report_all(frozen)
-        # Only when every member on every host is frozen: commit.
-        self._raise_first_error('freeze', frozen)
-        self._on_phase('capturing')
+        try:
+            # Only when every member on every host is frozen: commit.
+            self._raise_first_error('freeze', frozen)
+        except Failed:
+            self._report_all(frozen)
+            raise
+        moving = self._meanwhile('capturing')
         # Every member is frozen now, so any instant is a consistent point;
         # one instant for all of them also lines up the members that
         # could not be quiesced, whose point is their capture.
@@ -323,7 +340,15 @@ class Fence:
             return self.agents.commit(self.context, host, self.id,
                                       self._local(host, capture_at),
                                       timeout=timeout)
-        return self._phase('commit', commit, capture_at, deadline, timeout)
+        committed = self._phase('commit', commit, capture_at, deadline,
+                                timeout)
+        moving.result()
+        # Thawed now. A commit's report carries what the freeze did; a
+        # host that did not answer it keeps its freeze report.
+        self._report_all({host: frozen[host] if isinstance(
+            committed[host], Exception) else committed[host]
+            for host in committed})
+        return committed
 
     def _fence_at(self):
         """T: late enough for every host to hold its message by then."""
@@ -340,15 +365,19 @@ class Fence:
             results = self._capture(None)
         else:
             self.prepare()
+            # Before T is chosen: T is recorded with the phase after.
+            self._on_phase('fencing')
+            if mode == 'barrier':
+                self.fence_at = self._fence_at()
+                results = self._barrier(self.fence_at)
+                self._raise_first_error('capture', results)
+                return results
+            moving = self._meanwhile('capturing')
             if mode != 'priority':
                 self.fence_at = self._fence_at()
-            self._on_phase('fencing', fence_at=self.fence_at)
-            if mode == 'barrier':
-                results = self._barrier(self.fence_at)
-            else:
-                self._on_phase('capturing')
-                results = self._capture(self.fence_at,
-                                        priority=(mode == 'priority'))
+            results = self._capture(self.fence_at,
+                                    priority=(mode == 'priority'))
+            moving.result()
         self._report_all(results)
         self._raise_first_error('capture', results)
         return results

@@ -1,3 +1,4 @@
+import concurrent.futures
 import threading
 import time
 
@@ -8,11 +9,13 @@ from oslo_utils import timeutils
 from consistent_snap.agent import rpcapi as agent_rpcapi
 from consistent_snap import context as cs_context
 from consistent_snap import coordination
+from consistent_snap.coordinator import gc
 from consistent_snap.coordinator import inbox
 from consistent_snap.coordinator import rpcapi
 from consistent_snap.coordinator import scheduler
 from consistent_snap.coordinator import snapshot
 from consistent_snap.db import api as db_api
+from consistent_snap import exception
 from consistent_snap.restore import run as restore_run
 from consistent_snap import rpc
 from consistent_snap import states
@@ -45,6 +48,8 @@ class CoordinatorManager:
         self._stopping = threading.Event()
         self._sweeper = None
         self._scheduling = None
+        self._collecting = None
+        self._runs = None
 
     def start(self):
         """After the fork: clients, locks, the sweep and schedule threads."""
@@ -53,6 +58,8 @@ class CoordinatorManager:
         self.notifier = rpc.get_notifier(
             'consistent-snap-coordinator.%s' % self.host)
         self.coordination.start()
+        self._runs = concurrent.futures.ThreadPoolExecutor(
+            self.conf.coordinator.run_workers, thread_name_prefix='run')
         self._sweeper = threading.Thread(target=self._sweep_forever,
                                          name='sweeper', daemon=True)
         self._sweeper.start()
@@ -63,10 +70,27 @@ class CoordinatorManager:
         self._scheduling = threading.Thread(target=self._schedule_forever,
                                             name='scheduler', daemon=True)
         self._scheduling.start()
+        if self.conf.coordinator.gc_interval:
+            self._collecting = threading.Thread(target=self._gc_forever,
+                                                name='gc', daemon=True)
+            self._collecting.start()
 
     def stop(self):
         self._stopping.set()
+        if self._runs is not None:
+            # Queued runs stay pending in the database: a sweep starts
+            # them. Runs in progress end first (their locks are ours).
+            self._runs.shutdown(wait=True, cancel_futures=True)
         self.coordination.stop()
+
+    def _submit(self, work, *args):
+        """A run in the pool: its RPC handler returns at once."""
+        def logged():
+            try:
+                work(*args)
+            except Exception:
+                LOG.exception('%s failed', work.__name__)
+        self._runs.submit(logged)
 
     def _sweep_forever(self):
         # The first sweep runs at once: a restarted coordinator cleans up
@@ -87,6 +111,35 @@ class CoordinatorManager:
                 LOG.exception('Backup policy scheduler tick failed')
             self._stopping.wait(self.conf.coordinator.schedule_interval)
 
+    def _gc_forever(self):
+        # Not at once: every restart would list the whole cloud again.
+        while not self._stopping.wait(self.conf.coordinator.gc_interval):
+            try:
+                self.gc()
+            except Exception:
+                LOG.exception('Garbage collection failed')
+
+    def gc(self):
+        """Delete the garbage artifacts; one coordinator at a time.
+
+        Returns the gc.Result, or None if another coordinator collects.
+        """
+        lock = self.coordination.try_lock(gc.LOCK)
+        if lock is None:
+            return None
+        try:
+            context = cs_context.RequestContext(is_admin=True,
+                                                overwrite=False)
+            result = gc.collect(self.conf, context)
+        finally:
+            lock.release()
+        for verdict in result.garbage:
+            (LOG.info if verdict.deleted else LOG.warning)(
+                'Garbage collector: %s', verdict.line(result.dry_run))
+        (LOG.warning if result.failed or result.errors else LOG.info)(
+            'Garbage collector: %s', result.summary())
+        return result
+
     def sweep(self):
         """Take over every unfinished snapshot that nobody holds."""
         context = cs_context.RequestContext(is_admin=True, overwrite=False)
@@ -102,6 +155,11 @@ class CoordinatorManager:
                     self._take_over(context, snap)
             finally:
                 lock.release()
+        # Runs that ended without freeing their servers (theirs, just
+        # reaped above, or one whose coordinator died as it ended).
+        for snapshot_id in db_api.server_reservations_of_final(context):
+            self._locked(lock_name(snapshot_id),
+                         lambda: self._release_servers(snapshot_id))
 
     def sweep_restores(self):
         """Fail and undo every unfinished restore that nobody holds."""
@@ -151,14 +209,33 @@ class CoordinatorManager:
 
     @messaging.expose
     def create_group_snapshot(self, context, snapshot_id):
+        self._submit(self._create_group_snapshot, context, snapshot_id)
+
+    def _create_group_snapshot(self, context, snapshot_id):
         lock = self.coordination.try_lock(lock_name(snapshot_id))
         if lock is None:
             LOG.info('Group snapshot %s is driven elsewhere', snapshot_id)
             return
         try:
             self._run(context, snapshot_id)
+            self._release_servers(snapshot_id)
         finally:
             lock.release()
+
+    def _release_servers(self, snapshot_id):
+        """Under the snapshot's lock: once it ended, its servers are free.
+
+        Not before: a failed run still thaws and deletes, and another
+        snapshot's freeze must not begin under that thaw.
+        """
+        context = cs_context.RequestContext(is_admin=True, overwrite=False)
+        try:
+            ended = db_api.group_snapshot_get(
+                context, snapshot_id)['status'] in states.FINAL
+        except exception.GroupSnapshotNotFound:
+            ended = True
+        if ended:
+            db_api.servers_release(context, snapshot_id)
 
     def _locked(self, name, work):
         lock = self.coordination.try_lock(name)
@@ -172,16 +249,21 @@ class CoordinatorManager:
 
     @messaging.expose
     def create_restore(self, context, restore_id):
-        self._locked(restore_lock_name(restore_id), restore_run.RestoreRun(
-            self.conf, context, restore_id).run)
+        self._submit(self._locked, restore_lock_name(restore_id),
+                     restore_run.RestoreRun(self.conf, context,
+                                            restore_id).run)
 
     @messaging.expose
     def delete_restore(self, context, restore_id):
-        self._locked(restore_lock_name(restore_id), lambda: restore_run.delete(
-            self.conf, context, restore_id))
+        self._submit(self._locked, restore_lock_name(restore_id),
+                     lambda: restore_run.delete(self.conf, context,
+                                                restore_id))
 
     @messaging.expose
     def delete_group_snapshot(self, context, snapshot_id):
+        self._submit(self._delete_group_snapshot, context, snapshot_id)
+
+    def _delete_group_snapshot(self, context, snapshot_id):
         lock = self.coordination.try_lock(lock_name(snapshot_id))
         if lock is None:
             return

@@ -35,8 +35,13 @@ class CoordinatorAPI:
 
     def fence_report(self, context, coordinator, snapshot_id, phase, host,
                      report):
-        """A host's answer to a broadcast phase, to the one who sent it."""
-        self.client.prepare(server=coordinator, version='1.1').cast(
+        """A host's answer to a broadcast phase, to the one who sent it.
+
+        On the reports topic (coordinators from this release on listen
+        there too): upgrade the coordinators before the agents.
+        """
+        self.client.prepare(server=coordinator, version='1.1',
+                            topic=rpc.REPORTS_TOPIC).cast(
             context, 'fence_report', snapshot_id=snapshot_id, phase=phase,
             host=host, report=report)
 

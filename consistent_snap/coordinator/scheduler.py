@@ -109,6 +109,13 @@ class Scheduler:
                          'max_concurrent_per_host', policy['id'],
                          ', '.join(full))
                 continue
+            try:
+                snapshot_request.refuse_if_project_busy(
+                    self.conf, context, policy['project_id'])
+            except exception.ProjectBusy as e:
+                # Not claimed: it waits for room, as for the caps above.
+                LOG.info('Backup policy %s waits: %s', policy['id'], e)
+                continue
             if self.fire(context, policy, now):
                 if room is not None:
                     room -= 1

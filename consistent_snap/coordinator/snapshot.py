@@ -44,18 +44,21 @@ def _payload(member, snapshot):
                         else [])}
 
 
-def record(context, snapshot_id, report, offset=0.0):
-    """Write an agent's report into the database; return the rows.
+def record(context, snapshot_id, reports, offsets=None):
+    """Write agents' reports ({host: report}) in one transaction.
 
-    Instants move from the agent's clock to the coordinator's.
+    Instants move from each agent's clock to the coordinator's. Returns
+    the rows written.
     """
     rows = []
-    for member in report['members']:
-        row = dict(member)
-        for key in INSTANTS:
-            if row.get(key) is not None:
-                row[key] -= offset
-        rows.append(row)
+    for host, report in reports.items():
+        offset = (offsets or {}).get(host, 0.0)
+        for member in report['members']:
+            row = dict(member)
+            for key in INSTANTS:
+                if row.get(key) is not None:
+                    row[key] -= offset
+            rows.append(row)
     db_api.member_snapshots_update(context, snapshot_id, rows)
     return rows
 
@@ -105,9 +108,9 @@ class GroupSnapshotRun:
             exception_checker=lambda e: isinstance(e, db_exc.DBError))
         retry(self._move)(status, **values)
 
-    def _record(self, host, report):
-        for row in record(self.context, self.id, report,
-                          self.fence.offsets.get(host, 0.0)):
+    def _record(self, reports):
+        for row in record(self.context, self.id, reports,
+                          self.fence.offsets):
             self.rows[row['server_id']] = row
 
     def _resolve(self):
@@ -150,6 +153,11 @@ class GroupSnapshotRun:
 
     def _plan(self, resolved):
         skipped = snapshot_request.why_not_capturable
+        try:
+            db_api.servers_reserve(self.context, self.id, [
+                m['server_id'] for m in resolved if not skipped(m)])
+        except exception.ServerBusy as e:
+            raise fence.Failed(str(e))
         manifests = self._manifests(resolved)
         # Skipped members are recorded too: the snapshot says what it lacks.
         db_api.member_snapshots_create(self.context, self.id, [
@@ -173,7 +181,7 @@ class GroupSnapshotRun:
             by_host[member['host']].append(payloads[member['server_id']])
         return fence.Fence(self.conf, self.agents, self.context, self.id,
                            dict(by_host), self.snapshot['quiesce'],
-                           on_phase=self._move, on_report=self._record,
+                           on_phase=self._move, on_reports=self._record,
                            trust_id=self.snapshot['trust_id'])
 
     def run(self):
@@ -193,7 +201,8 @@ class GroupSnapshotRun:
             self.fence = self._plan(self._resolve())
             self.fence.capture(self.snapshot['consistent'],
                                self.snapshot['mode'])
-            self._move(states.FINALIZING, **summary(list(self.rows.values())))
+            self._move(states.FINALIZING, fence_at=self.fence.fence_at,
+                       **summary(list(self.rows.values())))
             self.fence.finalize()
             self._move_kept(states.AVAILABLE)
             LOG.info('Group snapshot %s available: %d members on %d hosts, '
@@ -212,8 +221,9 @@ class GroupSnapshotRun:
             LOG.error('Group snapshot %s: unexpected error', self.id,
                       exc_info=error)
         LOG.error('Group snapshot %s failed: %s', self.id, message)
+        fence_at = self.fence.fence_at if self.fence else None
         try:
-            self._move(states.ERROR, error=message)
+            self._move(states.ERROR, error=message, fence_at=fence_at)
         except Exception as e:
             # Another coordinator moved it on (or the database is gone):
             # it is not ours to destroy. Agents' timers thaw the guests.
@@ -235,6 +245,9 @@ class GroupSnapshotRun:
             message += '; could not delete %s' % '; '.join(leftovers)
         if message != self.snapshot['error']:
             self._move(states.ERROR, error=message)
+        # Thawed and undone (or left to the hosts' own timers): the next
+        # snapshot may take the servers.
+        db_api.servers_release(self.context, self.id)
         self._notify('error')
 
     def _notify(self, event):
@@ -330,10 +343,11 @@ def reap(conf, agents, notifier, context, snap):
         by_host[member['host']].append({'server_id': member['server_id']})
     unreached = fence.Fence(
         conf, agents, context, snap['id'], dict(by_host), snap['quiesce'],
-        on_report=lambda host, report: record(
-            context, snap['id'], report)).abort()
+        on_reports=lambda reports: record(
+            context, snap['id'], reports)).abort()
     failed = delete_everything(conf, db_api.group_snapshot_get(context,
                                                                snap['id']))
+    db_api.servers_release(context, snap['id'])
     if unreached:
         message += ('; unreachable: %s (their own timers thaw their guests)'
                     % ', '.join(sorted(unreached)))

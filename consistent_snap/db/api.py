@@ -260,6 +260,10 @@ def group_snapshot_update(context, snapshot_id, values, expected=None):
         raise exception.InvalidState(id=snapshot_id, status=row.status,
                                      wanted=new)
     row.update(values)
+    if new == states.AVAILABLE:
+        # Its guests were thawed before: the next snapshot may freeze
+        # them as soon as anyone can read that this one ended.
+        _release_servers(context, snapshot_id)
     context.session.flush()
     return _group_snapshot_dict(row)
 
@@ -284,6 +288,70 @@ def member_snapshots_create(context, snapshot_id, members):
             **member))
 
 
+def servers_reserve(context, snapshot_id, server_ids):
+    """Hold every server for one snapshot, or none of them.
+
+    Raises ServerBusy naming a server and the snapshot that holds it.
+    """
+    try:
+        _servers_reserve(context, snapshot_id, server_ids)
+    except db_exc.DBDuplicateEntry:
+        # Another snapshot inserted between our check and our insert.
+        held = server_holders(context, server_ids, but=snapshot_id)
+        server, holder = next(iter(held.items()), ('?', 'another one'))
+        raise exception.ServerBusy(server=server, snapshot=holder)
+
+
+@_writer
+def _servers_reserve(context, snapshot_id, server_ids):
+    model = models.ServerReservation
+    held = (context.session.query(model)
+            .filter(model.server_id.in_(list(server_ids)))
+            .filter(model.group_snapshot_id != snapshot_id).first())
+    if held is not None:
+        raise exception.ServerBusy(server=held.server_id,
+                                   snapshot=held.group_snapshot_id)
+    mine = {r.server_id for r in context.session.query(model)
+            .filter_by(group_snapshot_id=snapshot_id)}
+    for server_id in set(server_ids) - mine:
+        context.session.add(model(server_id=server_id,
+                                  group_snapshot_id=snapshot_id))
+    context.session.flush()
+
+
+@main_context_manager.reader
+def server_holders(context, server_ids, but=None):
+    """{server id: the snapshot holding it} among ``server_ids``."""
+    model = models.ServerReservation
+    query = (context.session.query(model)
+             .filter(model.server_id.in_(list(server_ids))))
+    if but is not None:
+        query = query.filter(model.group_snapshot_id != but)
+    return {r.server_id: r.group_snapshot_id for r in query}
+
+
+@_writer
+def servers_release(context, snapshot_id):
+    """Let other snapshots take the servers; only once this one ended."""
+    _release_servers(context, snapshot_id)
+
+
+def _release_servers(context, snapshot_id):
+    (context.session.query(models.ServerReservation)
+     .filter_by(group_snapshot_id=snapshot_id)
+     .delete(synchronize_session=False))
+
+
+@main_context_manager.reader
+def server_reservations_of_final(context):
+    """Snapshots that ended but still hold servers: their run died."""
+    group, held = models.GroupSnapshot, models.ServerReservation
+    rows = (context.session.query(sa.distinct(held.group_snapshot_id))
+            .join(group, held.group_snapshot_id == group.id)
+            .filter(group.status.in_(list(states.FINAL))).all())
+    return [r[0] for r in rows]
+
+
 @main_context_manager.reader
 def group_snapshot_list_unfinished(context, app_group_id=None):
     """Snapshots not in a final state (any project for an admin)."""
@@ -298,16 +366,41 @@ def group_snapshot_list_unfinished(context, app_group_id=None):
 
 
 @main_context_manager.reader
-def group_snapshot_count_running(context):
-    """Snapshots of every project that may be freezing guests now.
+def group_snapshot_states(context, snapshot_ids):
+    """{id: {status, created_at, updated_at}} of the snapshots that exist.
+
+    Deleted ones included; any project's for an admin. Ids with no row
+    are left out. For the garbage collector: no members are loaded.
+    """
+    model = models.GroupSnapshot
+    ids = sorted(set(snapshot_ids))
+    found = {}
+    # A bounded IN list per query: SQLite takes at most 32766 variables.
+    for start in range(0, len(ids), 500):
+        query = _project_filter(
+            context.session.query(model.id, model.status, model.created_at,
+                                  model.updated_at),
+            model, context, all_projects=True)
+        for row in query.filter(model.id.in_(ids[start:start + 500])):
+            found[row.id] = {'status': row.status,
+                             'created_at': row.created_at,
+                             'updated_at': row.updated_at}
+    return found
+
+
+@main_context_manager.reader
+def group_snapshot_count_running(context, project_id=None):
+    """Snapshots (of every project, or of one) that may freeze guests now.
 
     A delete in progress freezes nothing: it is not counted.
     """
     model = models.GroupSnapshot
-    return (context.session.query(sa.func.count(model.id))
-            .filter(model.status.notin_(list(states.FINAL) +
-                                        [states.DELETING]))
-            .scalar())
+    query = (context.session.query(sa.func.count(model.id))
+             .filter(model.status.notin_(list(states.FINAL) +
+                                         [states.DELETING])))
+    if project_id is not None:
+        query = query.filter_by(project_id=project_id)
+    return query.scalar()
 
 
 @main_context_manager.reader
@@ -503,8 +596,11 @@ def restore_list_unfinished(context):
 
 @_writer
 def restore_update(context, restore_id, values, expected=None):
-    """Update a restore; its status only from ``expected`` (compare and
-    swap) and along an allowed transition."""
+    """Update a restore.
+
+    Its status only from ``expected`` (compare and swap), and along an
+    allowed transition.
+    """
     row = _one(context, models.Restore, restore_id).first()
     if row is None:
         raise exception.RestoreNotFound(id=restore_id)

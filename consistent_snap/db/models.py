@@ -1,4 +1,4 @@
-"""The four tables of the service (see the design, section 4)."""
+"""The tables of the service (see the design, section 4)."""
 
 from oslo_db.sqlalchemy import models
 from oslo_utils import timeutils
@@ -103,6 +103,23 @@ class MemberSnapshot(Base):
 
     group_snapshot = orm.relationship('GroupSnapshot',
                                       back_populates='members')
+
+
+class ServerReservation(Base):
+    """A server held by the one snapshot that may freeze it now.
+
+    The primary key is the reservation: a second snapshot of the server
+    (another app group sharing it, a VM-level request, a policy) cannot
+    insert its row until the first one ends, so one snapshot's thaw never
+    releases another's freeze.
+    """
+    __tablename__ = 'server_reservations'
+
+    server_id = sa.Column(sa.String(36), primary_key=True)
+    group_snapshot_id = sa.Column(sa.String(36),
+                                  sa.ForeignKey('group_snapshots.id',
+                                                ondelete='CASCADE'),
+                                  nullable=False, index=True)
 
 
 class BackupPolicy(Base):

@@ -134,8 +134,7 @@ def test_a_stale_plan_aborts_cleanly_naming_the_moved_vm(transport,
     run = fence.Fence(cfg.CONF, agent_rpcapi.AgentAPI(),
                       context.RequestContext(), 'stale-%s' % moved.id[:8],
                       plan, quiesce=True,
-                      on_report=lambda host, report: reports.update(
-                          {host: report}))
+                      on_reports=reports.update)
     with pytest.raises(fence.Failed) as e:
         run.capture(consistent=True, mode='barrier')
     assert str(e.value) == (

@@ -51,9 +51,15 @@ def test_coordinator_killed_during_a_barrier_freeze(test_cloud, api_as,
         assert (_epoch(thawed) - _epoch(frozen)) * 1000 <= MAX_FREEZE_MS
         assert _epoch(thawed) <= killed_at + MAX_FREEZE_MS / 1000.0
     assert images_left(admin, snapshot_id) == []
-    # And the next snapshot of the same group works.
-    again = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+    # And the next snapshot of the same group works, once the sweep freed
+    # the servers (right after its last delete).
+    deadline = time.monotonic() + 30
+    while True:
+        again = api('POST', SNAPSHOTS, json={'group_snapshot': {
+            'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+        if again.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert again.status_code == 202, again.text
     again_id = again.json()['group_snapshot']['id']
     assert wait_for_snapshot(api, again_id, ('available', 'error'))[

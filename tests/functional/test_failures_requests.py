@@ -3,6 +3,8 @@
 Each refusal names what to fix and leaves no snapshot behind.
 """
 
+import time
+
 import pytest
 import requests
 
@@ -146,6 +148,47 @@ def test_a_second_snapshot_of_a_busy_group_is_409(demo_api, groups,
     assert third.status_code == 202
     for snap_id in (first_id, third.json()['group_snapshot']['id']):
         wait_for_snapshot(demo_api, snap_id)
+        demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap_id))
+
+
+def _members_recorded(api, snapshot_id, timeout=60):
+    """Once members are recorded, the run holds its servers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
+            'group_snapshot']
+        if snap['members'] or snap['status'] in ('available', 'error'):
+            return snap
+        assert time.monotonic() < deadline, snap
+        time.sleep(0.1)
+
+
+def test_a_server_held_by_another_groups_snapshot_is_409_by_name(
+        demo_api, groups, tagged_app_group, spread_servers, run_id):
+    shared = spread_servers['servers'][0].id
+    other = groups('shares-%s' % run_id, 'servers', {'servers': [shared]})
+    first = _snapshot(demo_api, app_group=tagged_app_group['id'],
+                      mode='barrier')
+    assert first.status_code == 202, first.text
+    first_id = first.json()['group_snapshot']['id']
+    assert _members_recorded(demo_api, first_id)['status'] not in (
+        'available', 'error')
+    before = _ids(demo_api)
+    expected = ('server %s is being captured by group snapshot %s: one '
+                'snapshot at a time may freeze a server. Wait for that '
+                'snapshot to end, then try again.' % (shared, first_id))
+    for body in ({'app_group': other['id']}, {'servers': [shared]}):
+        refused = _snapshot(demo_api, **body)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()['error']['message'] == expected
+    assert _ids(demo_api) == before
+    assert wait_for_snapshot(demo_api, first_id)['status'] == 'available'
+    # Ended: the server is free for the next snapshot at once.
+    then = _snapshot(demo_api, app_group=other['id'])
+    assert then.status_code == 202, then.text
+    then_id = then.json()['group_snapshot']['id']
+    assert wait_for_snapshot(demo_api, then_id)['status'] == 'available'
+    for snap_id in (first_id, then_id):
         demo_api('DELETE', '%s/%s' % (SNAPSHOTS, snap_id))
 
 

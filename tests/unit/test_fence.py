@@ -119,3 +119,67 @@ def test_the_broadcast_lead_is_the_way_to_the_last_host_only():
     assert fence.lead_seconds([fence.Probe('h1', 0.0, 0.5, 0.0)], 4.0, 50.0,
                               dispatch=2.0, broadcast=0.3) == (
         0.3 * 4 + 0.050)
+
+
+class _BarrierConf:
+    class coordinator:
+        fanout_workers = 2
+        lead_rtt_factor = 4.0
+        lead_margin_ms = 10.0
+        capture_timeout = 10
+
+    class agent:
+        max_freeze_ms = 5000
+
+
+class _Barrier:
+    """Agents that freeze and commit at once, and log what they were sent."""
+
+    inbox = None
+
+    def __init__(self, log):
+        self.log = log
+
+    def freeze(self, context, host, snapshot_id, members, fence_at, *args,
+               **kwargs):
+        self.log.append(('freeze', host))
+        return {'host': host, 'members': [{'server_id': host,
+                                           'status': 'frozen'}]}
+
+    def commit(self, context, host, snapshot_id, capture_at, timeout=None):
+        self.log.append(('commit', host))
+        return {'host': host, 'members': [{'server_id': host,
+                                           'status': 'captured'}]}
+
+
+def test_no_database_write_while_a_barrier_holds_the_guests_frozen():
+    import threading
+    log = []
+    commits_sent = threading.Event()
+
+    def on_phase(status, **values):
+        log.append(('phase', status))
+        # A slow database: the commit must not wait for this write.
+        commits_sent.wait(5)
+        log.append(('phase written', status, commits_sent.is_set()))
+
+    def on_reports(reports):
+        log.append(('reports', sorted(
+            m['status'] for r in reports.values() for m in r['members'])))
+
+    class Agents(_Barrier):
+        def commit(self, *args, **kwargs):
+            report = super().commit(*args, **kwargs)
+            if len([e for e in log if e[0] == 'commit']) == 2:
+                commits_sent.set()
+            return report
+    f = fence.Fence(_BarrierConf, Agents(log), None, 'id',
+                    {'h1': [], 'h2': []}, True, on_phase=on_phase,
+                    on_reports=on_reports)
+    f._barrier(time.time())
+    assert ('phase written', 'capturing', True) in log
+    first_commit = min(i for i, e in enumerate(log) if e[0] == 'commit')
+    assert not [e for e in log[:first_commit] if e[0] == 'reports']
+    # One batch, after the thaw: the commits' reports.
+    assert [e for e in log if e[0] == 'reports'] == [
+        ('reports', ['captured', 'captured'])]

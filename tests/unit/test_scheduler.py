@@ -280,6 +280,7 @@ def test_two_schedulers_never_fire_one_slot_twice(db, conf, cloud, project,
                                                   admin, monkeypatch):
     """Without a lock between them, both read every due run, then race."""
     conf.set_override('max_concurrent_snapshots', 0, group='coordinator')
+    conf.set_override('max_running_per_project', 0, group='coordinator')
     policies = [_policy(db, project) for _ in range(24)]
     both_read = threading.Barrier(2)
     list_due = scheduler.db_api.backup_policy_list_due
