@@ -15,6 +15,19 @@ EXPIRED = 'its dead-man timer had already fired'
 UNGUARDED = 'the freeze guard process did not confirm its deadline'
 
 
+def write_journal(path, data):
+    """data as JSON at path, whole or not at all, on disk when it returns.
+
+    A crash leaves the previous file or the new one, never half of one.
+    """
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 class _Hold:
     """One arming of a key: the members that may be frozen, until when."""
 
@@ -72,12 +85,7 @@ class Deadman:
             with self._lock:
                 held = {key: hold.members
                         for key, hold in self._holds.items()}
-            tmp = self._journal_path + '.tmp'
-            with open(tmp, 'w') as f:
-                json.dump(held, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._journal_path)
+            write_journal(self._journal_path, held)
 
     def recover(self):
         """Thaw what an earlier life left frozen; in the background.

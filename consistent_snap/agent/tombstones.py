@@ -8,11 +8,12 @@ forgets none; tombstones older than their age are dropped at each write.
 """
 
 import json
-import os
 import threading
 import time
 
 from oslo_log import log as logging
+
+from consistent_snap.agent import deadman
 
 LOG = logging.getLogger(__name__)
 
@@ -60,9 +61,4 @@ class Tombstones:
                                  for key, at in self._aborted.items()
                                  if now - at <= self._max_age}
                 aborted = dict(self._aborted)
-            tmp = self._path + '.tmp'
-            with open(tmp, 'w') as f:
-                json.dump(aborted, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self._path)
+            deadman.write_journal(self._path, aborted)

@@ -142,37 +142,31 @@ def _images(conn):
             for i in labelled]
 
 
-def _volume_snapshots(conn):
-    # Cinder filters metadata by key and value, never by key alone.
+def _cinder_items(kind, items, label_of, project_key):
     found = []
-    for s in cinder.list_snapshots(conn):
-        snapshot_id = cinder.label_of(s)
+    for item in items:
+        snapshot_id = label_of(item)
         if snapshot_id:
             found.append({
-                'type': cinder.SNAPSHOT, 'id': s['id'],
-                'snapshot_id': snapshot_id, 'name': s.get('name'),
-                'status': s.get('status'),
-                'created_at': _utc(s.get('created_at')),
-                'project_id': s.get(
-                    'os-extended-snapshot-attributes:project_id'),
-                'protected': False,
-                'ours': _named_after(s, snapshot_id)})
+                'type': kind, 'id': item['id'], 'snapshot_id': snapshot_id,
+                'name': item.get('name'), 'status': item.get('status'),
+                'created_at': _utc(item.get('created_at')),
+                'project_id': item.get(project_key), 'protected': False,
+                'ours': _named_after(item, snapshot_id)})
     return found
+
+
+def _volume_snapshots(conn):
+    # Cinder filters metadata by key and value, never by key alone.
+    return _cinder_items(cinder.SNAPSHOT, cinder.list_snapshots(conn),
+                         cinder.label_of,
+                         'os-extended-snapshot-attributes:project_id')
 
 
 def _group_snapshots(conn):
-    found = []
-    for g in cinder.list_group_snapshots(conn):
-        snapshot_id = cinder.group_label_of(g)
-        if snapshot_id:
-            found.append({
-                'type': cinder.GROUP_SNAPSHOT, 'id': g['id'],
-                'snapshot_id': snapshot_id, 'name': g.get('name'),
-                'status': g.get('status'),
-                'created_at': _utc(g.get('created_at')),
-                'project_id': g.get('project_id'), 'protected': False,
-                'ours': _named_after(g, snapshot_id)})
-    return found
+    return _cinder_items(cinder.GROUP_SNAPSHOT,
+                         cinder.list_group_snapshots(conn),
+                         cinder.group_label_of, 'project_id')
 
 
 def list_artifacts(conn):
