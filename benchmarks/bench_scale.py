@@ -221,7 +221,7 @@ class Bench:
         # The coordinator's inbox, for the hosts' answers to a broadcast.
         inbox = cs_inbox.FenceInbox()
         self.inbox_server = rpc.get_server(messaging.Target(
-            topic=rpc.COORDINATOR_TOPIC, server=CONF.host), [inbox])
+            topic=rpc.REPORTS_TOPIC, server=CONF.host), [inbox])
         self.inbox_server.start()
         self.agents = TimedAgentAPI(inbox=inbox, reply_to=CONF.host)
         self.bench = rpc.get_client(messaging.Target(

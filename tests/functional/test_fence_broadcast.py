@@ -85,7 +85,7 @@ def cloud(conf):
         agents[host].start()
         servers.serve(host, rpc.AGENT_TOPIC, agents[host])
     reports = inbox.FenceInbox()
-    servers.serve(COORDINATOR, rpc.COORDINATOR_TOPIC, reports)
+    servers.serve(COORDINATOR, rpc.REPORTS_TOPIC, reports)
     api = SendsNoPerHostPhase(timeout=10, inbox=reports,
                               reply_to=COORDINATOR)
     ctx = context.RequestContext(project_id='p', user_id='u')
