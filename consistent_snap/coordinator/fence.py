@@ -396,8 +396,14 @@ class Fence:
         return results
 
     def abort(self):
-        """Thaw everywhere and delete what was made; never raises."""
-        timeout = self.conf.coordinator.prepare_timeout
+        """Thaw everywhere and delete what was made; never raises.
+
+        An agent answers an abort after the phase in progress there (a
+        commit waits for its points to be fixed): it is given as long as
+        a capture, or a busy host would be taken for an unreachable one.
+        """
+        timeout = max(self.conf.coordinator.prepare_timeout,
+                      self.conf.coordinator.capture_timeout)
 
         def abort(host):
             return self.agents.abort(self.context, host, self.id,
