@@ -72,7 +72,7 @@ def test_a_dead_agent_fails_prepare_naming_its_host(
     snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'])
     assert snap['status'] == 'error'
     assert snap['error'] == (
-        'Host compute-2 did not answer prepare within 10 s: is '
+        'Host compute-2 did not answer prepare within 30 s: is '
         'consistent-snap-agent running there? Nothing was frozen.')
     assert all(m['frozen_at'] is None for m in snap['members'])
     assert images_of(admin, snap['id']) == []
