@@ -192,9 +192,10 @@ def wait_until_undone(api, snapshot_id, timeout=60):
 
 def images_of(admin, snapshot_id):
     """The Glance images labelled with the group snapshot."""
+    # An image listed as it is being deleted may have no properties.
     return [i for i in admin.image.images()
-            if i.properties.get('consistent_snap_group_snapshot_id') ==
-            snapshot_id]
+            if (i.properties or {}).get('consistent_snap_group_snapshot_id')
+            == snapshot_id]
 
 
 def images_left(admin, snapshot_id, timeout=60):
