@@ -217,8 +217,9 @@ class CoordinatorManager:
             LOG.info('Group snapshot %s is driven elsewhere', snapshot_id)
             return
         try:
+            # The run frees its servers itself as it ends (available, or
+            # undone after error); the sweep frees those of a run that died.
             self._run(context, snapshot_id)
-            self._release_servers(snapshot_id)
         finally:
             lock.release()
 

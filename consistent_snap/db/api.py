@@ -346,7 +346,7 @@ def _release_servers(context, snapshot_id):
 def server_reservations_of_final(context):
     """Snapshots that ended but still hold servers: their run died."""
     group, held = models.GroupSnapshot, models.ServerReservation
-    rows = (context.session.query(sa.distinct(held.group_snapshot_id))
+    rows = (context.session.query(held.group_snapshot_id).distinct()
             .join(group, held.group_snapshot_id == group.id)
             .filter(group.status.in_(list(states.FINAL))).all())
     return [r[0] for r in rows]
