@@ -224,7 +224,7 @@ class AgentManager:
             self._freeze_at(snap, fence_at, deadline, quiesce,
                             max_freeze_ms, received_at, capture)
             if capture:
-                self._thaw(snap)
+                self._fix_then_thaw(snap, list(snap.members.values()))
             return snap.report(self.host)
         return self._once(snap, phase, run)
 
@@ -234,11 +234,11 @@ class AgentManager:
         snap = self._snapshot(snapshot_id, 'commit')
 
         def run():
-            frozen = [m for m in snap.members.values()
-                      if m['status'] == 'frozen']
-            self._at(capture_at, snap, frozen,
-                     lambda member: self._capture_member(snap, member))
-            self._thaw(snap)
+            ready = [m for m in snap.members.values()
+                     if m['status'] == 'frozen']
+            self._at(capture_at, snap, ready,
+                     lambda member: self._start_capture(snap, member))
+            self._fix_then_thaw(snap, ready)
             return snap.report(self.host)
         return self._once(snap, 'commit', run)
 
@@ -393,7 +393,7 @@ class AgentManager:
         def freeze(member):
             self._freeze_member(snap, member, quiesce, limit_ms)
             if capture and member['status'] == 'frozen':
-                self._capture_member(snap, member)
+                self._start_capture(snap, member)
         self._at(fence_at, snap, members, freeze)
 
     def _at(self, instant, snap, members, work):
@@ -434,16 +434,19 @@ class AgentManager:
         else:
             level, reason = (quiescer_base.CRASH,
                              'quiesce was not asked for')
+        quiesced = level != quiescer_base.CRASH
+        # A freeze window only for a guest that was frozen: one that was
+        # not has none to report, however long its capture takes.
         member.update(consistency=level, consistency_reason=reason,
-                      frozen_at=time.time(), status='frozen',
-                      quiesced=level != quiescer_base.CRASH)
+                      frozen_at=time.time() if quiesced else None,
+                      status='frozen', quiesced=quiesced)
         if level == quiescer_base.CRASH and member.get('require_quiesce'):
             # Refused, not downgraded: the abort thaws the others.
             self._fail(member, 'freeze', 'a quiesce is required (%s) but '
                        '%s' % (member['require_quiesce'], reason))
 
-    def _capture_member(self, snap, member):
-        """Fix the member's point in time now."""
+    def _start_capture(self, snap, member):
+        """Fix the member's point in time now; _wait_fixed waits for it."""
         labels = {
             'name': 'cs-%s-%s' % (snap.id[:8], member.get('name') or
                                   member['server_id'][:8]),
@@ -457,7 +460,7 @@ class AgentManager:
         snap.captures[member['server_id']] = captures
         # Not max_freeze: the dead-man timer thaws at max_freeze anyway,
         # and _thaw tells which points were fixed too late to count.
-        deadline = time.time() + self.conf.agent.fix_timeout
+        member['fix_by'] = time.time() + self.conf.agent.fix_timeout
         try:
             for capturer in self._capturers(snap):
                 try:
@@ -473,12 +476,34 @@ class AgentManager:
                     member['artifacts'] = [a for _, c in captures
                                            for a in c.artifacts]
             member['captured_at'] = min(c.called_at for _, c in captures)
-            for capturer, capture in captures:
-                capturer.wait_fixed(capture, deadline)
-            member['fixed_at'] = max(c.fixed_at for _, c in captures)
+        except Exception as e:
+            self._fail(member, 'capture', e)
+
+    def _wait_fixed(self, snap, member):
+        if member['status'] != 'frozen' or member.get('captured_at') is None:
+            return  # Failed, or never reached its capture.
+        try:
+            for capturer, capture in snap.captures[member['server_id']]:
+                capturer.wait_fixed(capture, member['fix_by'])
+            member['fixed_at'] = max(
+                c.fixed_at for _, c in snap.captures[member['server_id']])
             member['status'] = 'captured'
         except Exception as e:
             self._fail(member, 'capture', e)
+
+    def _fix_then_thaw(self, snap, members):
+        """Thaw once the frozen members' points are fixed.
+
+        A member that was not frozen is waited for after the thaw: its
+        capture, however slow, holds no guest frozen.
+        """
+        frozen = [m for m in members if m.get('frozen_at') is not None]
+        for member in frozen:
+            self._wait_fixed(snap, member)
+        self._thaw(snap)
+        for member in members:
+            if member not in frozen:
+                self._wait_fixed(snap, member)
 
     def _thaw(self, snap):
         frozen, snap.frozen = snap.frozen, []
@@ -488,18 +513,17 @@ class AgentManager:
             # Each member's first try, all at once; a guest that did not
             # thaw is retried in the background and thawed_at stays None.
             thawed = self.deadman.thaw(snap.id, snap.held)
-            held = {m['server_id'] for m in snap.held}
-            now = time.time()
+            # Only a guest a freeze may have reached has a thaw to report.
             for member in frozen:
-                member['thawed_at'] = (thawed.get(member['server_id'])
-                                       if member['server_id'] in held
-                                       else now)
+                member['thawed_at'] = thawed.get(member['server_id'])
             return
         # The dead-man timer thawed them: what was fixed after that is
         # only crash-consistent, whatever the freeze achieved.
         thawed_at = self.deadman.expired_at(snap.id)
+        held = {m['server_id'] for m in snap.held}
         for member in frozen:
-            member['thawed_at'] = thawed_at
+            if member['server_id'] in held:
+                member['thawed_at'] = thawed_at
             late = member.get('fixed_at') is None or (
                 member['fixed_at'] > thawed_at)
             if late and member['consistency'] != quiescer_base.CRASH:

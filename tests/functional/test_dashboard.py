@@ -351,7 +351,8 @@ def test_app_group_snapshot_and_policy_through_the_dashboard(
     assert ui.cell(row, 'App group') == group_name
     assert ui.cell(row, 'Members') == '2'
     skew_ms = float(ui.cell(row, 'Skew (ms)'))
-    assert skew_ms >= 0 and float(ui.cell(row, 'Freeze window (ms)')) >= 0
+    # The fake hosts have no quiescer: no guest was frozen, so no window.
+    assert skew_ms >= 0 and ui.cell(row, 'Freeze window (ms)') == '-'
     ui.shoot('05-group-snapshots')
     print('statuses seen while polling: %s' % sorted(seen))
 
@@ -365,7 +366,7 @@ def test_app_group_snapshot_and_policy_through_the_dashboard(
     assert {ui.cell(r, 'Status') for r in rows} == {'available'}
     svg = ui.find('#member-timeline svg')
     assert len(ui.find_all('circle.cs-capture', svg)) == 2
-    assert len(ui.find_all('rect.cs-freeze', svg)) == 2
+    assert len(ui.find_all('rect.cs-freeze', svg)) == 0
     assert svg.size['width'] > 300
     ui.shoot('06-group-snapshot-detail')
 

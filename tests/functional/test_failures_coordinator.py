@@ -1,8 +1,9 @@
 """Failure family: the coordinator dies in the middle of a snapshot.
 
-SIGKILL while the agents hold a barrier freeze: no guest stays frozen past
-max_freeze, and once a coordinator runs again the snapshot ends in a final
-state with nothing left behind.
+SIGKILL while the agents hold a barrier: once a coordinator runs again the
+snapshot ends in a final state with nothing left behind, and no freeze is
+claimed for the fake hosts' guests, which nothing froze. (A real guest held
+frozen by a dead process: test_real_guests.)
 """
 
 import os
@@ -17,15 +18,6 @@ from tests.functional.conftest import wait_until_undone
 # Every member is frozen once the barrier's commit has begun.
 COMMIT_BEGUN = ('capturing', 'finalizing', 'available', 'error')
 
-MAX_FREEZE_MS = 5000  # [agent] max_freeze_ms of the test cloud's agents.
-
-
-def _epoch(instant):
-    import datetime
-    return datetime.datetime.strptime(
-        instant, '%Y-%m-%dT%H:%M:%S.%fZ').replace(
-            tzinfo=datetime.timezone.utc).timestamp()
-
 
 def test_coordinator_killed_during_a_barrier_freeze(test_cloud, api_as,
                                                     admin,
@@ -38,7 +30,6 @@ def test_coordinator_killed_during_a_barrier_freeze(test_cloud, api_as,
     wait_for_snapshot(api, snapshot_id, COMMIT_BEGUN)
     pid = int((test_cloud.CS_DIR / 'run' / 'coordinator.pid').read_text())
     os.killpg(pid, signal.SIGKILL)
-    killed_at = time.time()
     test_cloud.stop('coordinator')  # Clears the pid file of the dead one.
     test_cloud.start_daemons()
     assert wait_for_snapshot(api, snapshot_id, timeout=90)['status'] == (
@@ -46,10 +37,10 @@ def test_coordinator_killed_during_a_barrier_freeze(test_cloud, api_as,
     snap = wait_until_undone(api, snapshot_id)
     assert 'the coordinator driving it stopped' in snap['error']
     for member in snap['members']:
-        frozen, thawed = member['frozen_at'], member['thawed_at']
-        assert frozen is not None and thawed is not None, member
-        assert (_epoch(thawed) - _epoch(frozen)) * 1000 <= MAX_FREEZE_MS
-        assert _epoch(thawed) <= killed_at + MAX_FREEZE_MS / 1000.0
+        # The fake hosts have no quiescer: nothing was frozen, and no
+        # freeze window may be claimed. (A real guest's: test_real_guests.)
+        assert (member['frozen_at'], member['thawed_at']) == (None, None)
+        assert member['consistency'] in (None, 'crash'), member
     assert images_left(admin, snapshot_id) == []
     # And the next snapshot of the same group works, once the sweep freed
     # the servers (right after its last delete).

@@ -198,6 +198,56 @@ def test_without_the_demand_a_guest_without_agent_is_crash_consistent(
     assert by_id['s1']['consistency'] == 'filesystem'
 
 
+def test_a_guest_that_was_not_frozen_reports_no_freeze_window(agent):
+    for phase in ('capture', 'freeze'):
+        report = getattr(agent, phase)(None, 'gs-%s' % phase, MEMBERS, None,
+                                       None, False, 2000)
+        if phase == 'freeze':
+            report = agent.commit(None, 'gs-freeze')
+        for member in report['members']:
+            assert (member['status'], member['consistency']) == (
+                'captured', 'crash')
+            assert (member['frozen_at'], member['thawed_at']) == (None, None)
+    assert agent.quiescer.freezes == 0
+
+
+class SlowToFixCapturer(CountingCapturer):
+    """s2's point is fixed 0.5 s after its call (a busy nova-compute)."""
+
+    def capture(self, member, labels):
+        capture = super().capture(member, labels)
+        if member['server_id'] == 's2':
+            capture.artifacts = [{'type': 'image', 'id': 'img-s2',
+                                  'ready_at': time.time() + 0.5}]
+        return capture
+
+    def is_fixed(self, artifact):
+        return time.time() >= artifact['ready_at']
+
+
+def test_a_slow_capture_of_an_unfrozen_guest_holds_no_frozen_one(
+        conf, tmp_path):
+    agent = _agent(conf, tmp_path, RecordingQuiescer)
+    agent._injected_capturers = [SlowToFixCapturer(conf, None)]
+    # Only s1 asks for a freeze; s2 is captured as it runs.
+    members = [dict(MEMBERS[0], require_quiesce='its image sets '
+                    'os_require_quiesce'), MEMBERS[1]]
+    for phase in ('capture', 'freeze'):
+        snapshot_id = 'gs-slow-%s' % phase
+        report = getattr(agent, phase)(None, snapshot_id, members, None,
+                                       None, False, 2000)
+        if phase == 'freeze':
+            report = agent.commit(None, snapshot_id)
+        s1, s2 = sorted(report['members'], key=lambda m: m['server_id'])
+        assert (s1['consistency'], s2['consistency']) == (
+            'filesystem', 'crash')
+        assert {s1['status'], s2['status']} == {'captured'}
+        assert s1['thawed_at'] - s1['frozen_at'] < 0.3, phase
+        assert s2['fixed_at'] - s2['captured_at'] >= 0.5
+        assert s2['fixed_at'] > s1['thawed_at']
+        assert (s2['frozen_at'], s2['thawed_at']) == (None, None)
+
+
 class LateFreezeQuiescer(RecordingQuiescer):
     """s2's guest agent answers its freeze too late, then freezes anyway.
 
