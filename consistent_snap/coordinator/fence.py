@@ -103,6 +103,22 @@ def skew_ms(instants):
     return (max(instants) - min(instants)) * 1000.0
 
 
+def frozen_together(members):
+    """Whether every point was fixed while every member was frozen.
+
+    Then the members' disks did not change between their points: they
+    form one cut, however far apart the calls were. members: dicts with
+    frozen_at, captured_at, fixed_at and thawed_at, on one clock.
+    """
+    keys = ('frozen_at', 'captured_at', 'fixed_at', 'thawed_at')
+    if not members or any(m.get(k) is None for m in members for k in keys):
+        return False
+    return (max(m['frozen_at'] for m in members) <=
+            min(m['captured_at'] for m in members) and
+            max(m['fixed_at'] for m in members) <=
+            min(m['thawed_at'] for m in members))
+
+
 def window_ms(start, end):
     if start is None or end is None:
         return None

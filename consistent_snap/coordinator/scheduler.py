@@ -22,6 +22,7 @@ from consistent_snap import context as cs_context
 from consistent_snap.coordinator import retention
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
+from consistent_snap import figures
 from consistent_snap import members
 from consistent_snap import schedule
 from consistent_snap import snapshot_request
@@ -46,10 +47,10 @@ def slot_name(policy, slot):
 
 
 def result_line(snap):
-    """A run's result, for people: 'available: snapshot ID, skew 3.1 ms'."""
+    """A run's result, for people: 'available: snapshot ID, cut ...'."""
     line = '%s: snapshot %s' % (snap['status'], snap['id'])
-    if snap['status'] == states.AVAILABLE and snap['skew_ms'] is not None:
-        line += ', skew %.1f ms' % snap['skew_ms']
+    if snap['status'] == states.AVAILABLE:
+        line += ', cut %s' % figures.cut_text(snap)
     elif snap.get('error'):
         line += ': %s' % snap['error']
     return line[:MAX_RESULT]

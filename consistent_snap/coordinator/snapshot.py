@@ -18,6 +18,7 @@ from consistent_snap.coordinator import fence
 from consistent_snap.db import api as db_api
 from consistent_snap import drivers
 from consistent_snap import exception
+from consistent_snap import figures
 from consistent_snap import manifest
 from consistent_snap import members as app_members
 from consistent_snap import snapshot_request
@@ -68,8 +69,15 @@ def summary(rows):
     freezes = [fence.window_ms(r['frozen_at'], r['thawed_at']) for r in rows]
     uncertain = [fence.window_ms(r['captured_at'], r['fixed_at'])
                  for r in rows]
+    calls = [r['captured_at'] for r in rows if r['captured_at'] is not None]
+    fixed = [r['fixed_at'] for r in rows if r['fixed_at'] is not None]
     return {
-        'skew_ms': fence.skew_ms([r['captured_at'] for r in rows]),
+        'skew_ms': fence.skew_ms(calls),
+        # From the first call to the last point fixed: each point lies
+        # between its call and its fix, so no two are further apart.
+        'skew_bound_ms': (fence.window_ms(min(calls), max(fixed))
+                          if calls and len(fixed) == len(rows) else None),
+        'frozen_together': fence.frozen_together(rows),
         'uncertainty_ms': max((u for u in uncertain if u is not None),
                               default=None),
         'max_freeze_ms': max((f for f in freezes if f is not None),
@@ -206,8 +214,8 @@ class GroupSnapshotRun:
             self.fence.finalize()
             self._move_kept(states.AVAILABLE)
             LOG.info('Group snapshot %s available: %d members on %d hosts, '
-                     'skew %.3f ms', self.id, len(self.rows),
-                     len(self.fence.hosts), self.snapshot['skew_ms'] or 0.0)
+                     'cut %s', self.id, len(self.rows),
+                     len(self.fence.hosts), figures.cut_text(self.snapshot))
             self._notify('end')
         except Exception as e:
             self._fail(e)
@@ -256,6 +264,7 @@ class GroupSnapshotRun:
                            {k: snap.get(k) for k in (
                                'id', 'app_group_id', 'project_id', 'status',
                                'mode', 'consistent', 'fence_at', 'skew_ms',
+                               'skew_bound_ms', 'frozen_together',
                                'max_freeze_ms', 'consistency', 'error')})
 
 

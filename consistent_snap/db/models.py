@@ -55,7 +55,12 @@ class GroupSnapshot(Base):
     servers = sa.Column(sa.JSON, nullable=True)
     fence_at = sa.Column(sa.Double, nullable=True)
     deadline_at = sa.Column(sa.Double, nullable=True)
+    # The spread of the capture calls: a detail, not the cut's bound.
     skew_ms = sa.Column(sa.Double, nullable=True)
+    # What the cut guarantees: the points in time fixed within this of
+    # each other; or, frozen_together, all while every member was frozen.
+    skew_bound_ms = sa.Column(sa.Double, nullable=True)
+    frozen_together = sa.Column(sa.Boolean, nullable=True)
     uncertainty_ms = sa.Column(sa.Double, nullable=True)
     max_freeze_ms = sa.Column(sa.Double, nullable=True)
     consistency = sa.Column(sa.String(32), nullable=True)

@@ -151,8 +151,11 @@ def _check_available(cli, admin_conn, snapshot, server_ids, volume_ids):
     shown = cli.json(DEMO, 'appgroup', 'snapshot', 'show', snapshot['id'])
     assert isinstance(shown['skew_ms'], (int, float)), shown
     assert not isinstance(shown['skew_ms'], bool)
-    # Nothing was frozen on the fake hosts: no freeze window is claimed.
+    # Nothing was frozen on the fake hosts: no freeze window is claimed,
+    # and the cut is bounded by its last point fixed, not its calls.
     assert shown['max_freeze_ms'] is None, shown
+    assert shown['frozen_together'] is False, shown
+    assert shown['skew_bound_ms'] >= shown['skew_ms'], shown
     members = shown['members']
     assert sorted(m['server_id'] for m in members) == sorted(server_ids)
     assert all(m['captured_at'] and m['host_id'] for m in members)

@@ -1,6 +1,10 @@
 import time
 
+import pytest
+
 from consistent_snap.coordinator import fence
+from consistent_snap.coordinator import snapshot
+from consistent_snap import figures as cs_figures
 
 
 def test_offset_is_read_half_way_through_the_round_trip():
@@ -80,6 +84,46 @@ def test_skew_is_the_spread_of_known_instants():
         10.002 - 10.0) * 1000
     assert fence.skew_ms([10.0]) == 0.0
     assert fence.skew_ms([None]) is None
+
+
+def _member(frozen, called, fixed, thawed):
+    return {'frozen_at': frozen, 'captured_at': called, 'fixed_at': fixed,
+            'thawed_at': thawed}
+
+
+def test_points_fixed_inside_one_common_freeze_are_frozen_together():
+    # Calls 3 s apart, each fixed while both guests were still frozen.
+    both = [_member(0.0, 1.0, 2.0, 5.0), _member(0.5, 4.0, 4.5, 5.1)]
+    assert fence.frozen_together(both)
+    # One point fixed after the other guest had thawed.
+    assert not fence.frozen_together(
+        [_member(0.0, 1.0, 2.0, 3.0), _member(0.5, 1.0, 3.5, 5.0)])
+    # A capture called before the last guest was frozen.
+    assert not fence.frozen_together(
+        [_member(0.0, 0.2, 0.3, 3.0), _member(0.5, 1.0, 1.5, 5.0)])
+    # A guest nothing froze claims no freeze, so nothing is together.
+    assert not fence.frozen_together(
+        both[:1] + [_member(None, 1.0, 1.5, None)])
+    assert not fence.frozen_together([])
+
+
+def test_the_headline_is_the_bound_not_the_spread_of_the_calls():
+    rows = [dict(_member(None, 10.000, 12.0, None), consistency='crash'),
+            dict(_member(None, 10.004, 14.5, None), consistency='crash')]
+    figures = snapshot.summary(rows)
+    assert figures['skew_ms'] == pytest.approx(4.0)
+    assert figures['skew_bound_ms'] == pytest.approx(4500.0)
+    assert figures['frozen_together'] is False
+    assert figures['max_freeze_ms'] is None
+    assert cs_figures.cut_text(figures) == 'within 4500.0 ms'
+    frozen = [dict(_member(9.0, 10.000, 12.0, 15.0), consistency='filesystem'),
+              dict(_member(9.5, 10.004, 14.5, 15.2),
+                   consistency='filesystem')]
+    assert cs_figures.cut_text(snapshot.summary(frozen)) == 'frozen together'
+    # A member whose point was never fixed: no bound can be claimed.
+    rows[1]['fixed_at'] = None
+    assert snapshot.summary(rows)['skew_bound_ms'] is None
+    assert cs_figures.cut_text(snapshot.summary(rows)) == '-'
 
 
 def test_the_group_is_as_consistent_as_its_weakest_member():

@@ -224,13 +224,14 @@ def test_an_ended_run_is_settled_then_retention_deletes_the_oldest(
         'status': 'available', 'mode': 'barrier', 'requested_by': 'u',
         'created_at': NOW - datetime.timedelta(days=9)})
     last = _finished(db, project, policy, 'available',
-                     NOW - datetime.timedelta(hours=1), skew_ms=3.14)
+                     NOW - datetime.timedelta(hours=1), skew_ms=0.2,
+                     skew_bound_ms=3.14)
     db.backup_policy_update(admin, policy['id'], {
         'last_snapshot_id': last['id'], 'last_result': None})
     casts = Casts()
     _scheduler(conf, casts).tick(NOW)
     assert db.backup_policy_get(admin, policy['id'])['last_result'] == (
-        'available: snapshot %s, skew 3.1 ms' % last['id'])
+        'available: snapshot %s, cut within 3.1 ms' % last['id'])
     assert casts.deleted == [old[0]['id']]
     assert db.group_snapshot_get(admin, old[0]['id'])['status'] == (
         'deleting')

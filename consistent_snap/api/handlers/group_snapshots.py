@@ -24,7 +24,8 @@ CONF = cfg.CONF
 FIELDS = ('id', 'name', 'description', 'app_group_id', 'project_id',
           'status', 'mode', 'consistent', 'quiesce', 'require_quiesce',
           'include_volumes', 'skip_unhealthy', 'servers', 'skew_ms',
-          'uncertainty_ms', 'max_freeze_ms', 'consistency', 'requested_by',
+          'skew_bound_ms', 'frozen_together', 'uncertainty_ms',
+          'max_freeze_ms', 'consistency', 'requested_by',
           'error', 'created_at', 'updated_at')
 MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
                  'status', 'consistency', 'consistency_reason', 'artifacts',

@@ -4,6 +4,7 @@ from horizon import tables
 
 from consistent_snap.dashboard import api
 from consistent_snap.dashboard import payloads
+from consistent_snap import figures
 
 # True: final and good, False: final and failed, None: poll again.
 STATUS_CHOICES = (('available', True), ('error', False), ('aborted', False),
@@ -74,7 +75,7 @@ class GroupSnapshotsTable(tables.DataTable):
                            status_choices=STATUS_CHOICES)
     mode = tables.Column('mode', verbose_name=_('Mode'))
     members = tables.Column('member_count', verbose_name=_('Members'))
-    skew = tables.Column(_ms('skew_ms'), verbose_name=_('Skew (ms)'))
+    cut = tables.Column(figures.cut_text, verbose_name=_('Cut'))
     freeze = tables.Column(_ms('max_freeze_ms'),
                            verbose_name=_('Freeze window (ms)'))
     consistency = tables.Column('consistency', verbose_name=_('Consistency'),

@@ -8,6 +8,7 @@ from horizon.utils import memoized
 from consistent_snap.dashboard import api
 from consistent_snap.dashboard.group_snapshots import tables as gs_tables
 from consistent_snap.dashboard import timeline
+from consistent_snap import figures
 
 INDEX_URL = reverse_lazy('horizon:project:group_snapshots:index')
 
@@ -53,6 +54,7 @@ class DetailView(tables.DataTableView):
         context = super().get_context_data(**kwargs)
         snapshot = self._snapshot()
         context['snapshot'] = snapshot
+        context['cut'] = figures.cut_text(snapshot)
         context['app_group_name'] = snapshot['app_group_name']
         # Built from numbers and escaped names only: safe to inline.
         context['timeline'] = mark_safe(timeline.svg(

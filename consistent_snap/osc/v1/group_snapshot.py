@@ -18,17 +18,21 @@ LOG = logging.getLogger(__name__)
 
 SHOW_COLUMNS = ('id', 'name', 'description', 'app_group_id', 'project_id',
                 'status', 'mode', 'consistent', 'quiesce', 'require_quiesce',
-                'include_volumes', 'servers', 'fence_at', 'skew_ms',
-                'uncertainty_ms', 'max_freeze_ms', 'consistency',
+                'include_volumes', 'servers', 'fence_at', 'skew_bound_ms',
+                'frozen_together', 'skew_ms', 'uncertainty_ms',
+                'max_freeze_ms', 'consistency',
                 'requested_by', 'error',
                 'created_at', 'updated_at', 'member_count', 'members')
 # List heading -> attribute: several headings are not the attribute name.
 LIST_COLUMNS = (('ID', 'id'), ('Name', 'name'),
                 ('App Group', 'app_group_id'), ('Status', 'status'),
                 ('Mode', 'mode'), ('Consistent', 'consistent'),
-                ('Skew ms', 'skew_ms'), ('Max freeze ms', 'max_freeze_ms'),
+                ('Skew bound ms', 'skew_bound_ms'),
+                ('Frozen together', 'frozen_together'),
+                ('Max freeze ms', 'max_freeze_ms'),
                 ('Members', 'member_count'), ('Created At', 'created_at'))
 LIST_LONG_COLUMNS = (('Consistency', 'consistency'),
+                     ('Call spread ms', 'skew_ms'),
                      ('Uncertainty ms', 'uncertainty_ms'),
                      ('Fence At', 'fence_at'), ('Error', 'error'))
 # What --wait counts in each phase, and how a member shows it is done.

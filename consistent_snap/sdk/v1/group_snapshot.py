@@ -48,6 +48,8 @@ class GroupSnapshot(resource.Resource):
     fence_at = resource.Body('fence_at')
     #: Spread of the members' capture instants.
     skew_ms = resource.Body('skew_ms', type=float)
+    skew_bound_ms = resource.Body('skew_bound_ms', type=float)
+    frozen_together = resource.Body('frozen_together', type=bool)
     uncertainty_ms = resource.Body('uncertainty_ms', type=float)
     max_freeze_ms = resource.Body('max_freeze_ms', type=float)
     #: crash, filesystem or application: the weakest member's.

@@ -50,6 +50,8 @@ class ConsistentSnapshotScenario(base.BaseConsistentSnapTest):
         self.assertGreaterEqual(snap['skew_ms'], 0)
         self.assertLessEqual(snap['skew_ms'],
                              CONF.consistent_snap.max_skew_ms)
+        # The bound runs to the last point fixed: never below the calls'.
+        self.assertGreaterEqual(snap['skew_bound_ms'], snap['skew_ms'])
         self.assertIsNotNone(snap['fence_at'])
         if mode == 'barrier':
             self._check_barrier(snap['members'])
