@@ -17,6 +17,7 @@ import time
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from consistent_snap.api import host_names
 from consistent_snap import clients
 from consistent_snap import context as cs_context
 from consistent_snap.coordinator import retention
@@ -52,7 +53,11 @@ def result_line(snap):
     if snap['status'] == states.AVAILABLE:
         line += ', cut %s' % figures.cut_text(snap)
     elif snap.get('error'):
-        line += ': %s' % snap['error']
+        # Shown to the policy's project, who may not see hosts: Nova's
+        # host hash in place of a host name, as in the snapshot's view.
+        line += ': %s' % host_names.text(snap['error'], {
+            m['host']: m['host_id'] for m in snap.get('members') or ()
+            if m.get('host')})
     return line[:MAX_RESULT]
 
 

@@ -513,7 +513,8 @@ def backup_policy_list_settling(context):
             .filter(policy.last_result.is_(None),
                     snap.status.in_(list(states.FINAL)))
             .order_by(policy.id).all())
-    return [(_to_dict(p), _to_dict(s)) for p, s in rows]
+    # With its members: a result names hosts by what the project may see.
+    return [(_to_dict(p), _group_snapshot_dict(s)) for p, s in rows]
 
 
 @_writer

@@ -338,3 +338,12 @@ def test_a_policy_waits_while_one_of_its_hosts_is_at_the_cap(
     db.group_snapshot_update(admin, running['id'], {'status': 'error'})
     _scheduler(conf).tick(now)
     assert len(_runs(db, project, blocked)) == 1
+
+
+def test_a_failed_run_s_result_names_hosts_as_the_project_sees_them():
+    snap = {'id': 'g1', 'status': 'error', 'error': (
+        'Host compute-2 did not answer prepare within 30 s'),
+        'members': [{'host': 'compute-2', 'host_id': 'e3b0' * 14}]}
+    assert scheduler.result_line(snap) == (
+        'error: snapshot g1: Host %s did not answer prepare within 30 s'
+        % ('e3b0' * 14))

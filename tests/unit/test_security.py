@@ -18,6 +18,7 @@ import yaml
 from consistent_snap.api import deploy
 from consistent_snap.api.handlers import group_snapshots
 from consistent_snap.api.handlers import root
+from consistent_snap.api import host_names
 from consistent_snap.api.schemas import app_groups as app_group_schemas
 from consistent_snap.api.schemas import backup_policies as policy_schemas
 from consistent_snap.api.schemas import group_snapshots as snap_schemas
@@ -204,6 +205,29 @@ def test_a_member_sees_no_host_nor_host_paths_in_members(enforcer):
         'type': 'libvirt_disk', 'id': 's1:vda', 'server_id': 's1',
         'status': 'available', 'disk': 'vda', 'name': 'n-vda',
         'image_id': 'img-1', 'properties': {}}]
+
+
+def test_a_member_reads_errors_with_host_hashes_and_no_host_paths(
+        enforcer):
+    view = _snapshot_view(['member', 'reader'])
+    first, second = view['members']
+    assert view['error'] == 'member s1 failed on host %s' % HOST_ID
+    assert first['error'] == (
+        'capture failed on host %s: qemu-img: <host file>: Permission '
+        'denied' % HOST_ID)
+    # compute-real-2 is another host, not compute-real and a suffix.
+    assert first['consistency_reason'] == '%s froze it; %s did not' % (
+        HOST_ID, 'beef' * 14)
+    assert HOST not in str(view) and DISK not in str(view)
+    assert second['error'] == first['error']
+
+
+def test_a_url_in_an_error_is_not_taken_for_a_host_path():
+    words = ('upload to http://glance:9292/v2/images/x failed; '
+             'left /var/lib/x/disk.cs-1 on compute-1')
+    assert host_names.text(words, {'compute-1': 'abc'}) == (
+        'upload to http://glance:9292/v2/images/x failed; '
+        'left <host file> on abc')
 
 
 def test_an_admin_sees_hosts_and_paths(enforcer):

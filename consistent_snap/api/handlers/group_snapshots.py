@@ -53,13 +53,14 @@ def _instant(epoch):
         epoch, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
-def _member_view(member, show_host):
+def _member_view(member, hosts):
+    """hosts: None for who may see hosts, else {host name: host_id}."""
     view = {f: member[f] for f in MEMBER_FIELDS}
     view.update({f: _instant(member[f]) for f in INSTANTS})
-    if show_host:
+    if hosts is None:
         view['host'] = member['host']
         return view
-    return host_names.member(view)
+    return host_names.member(view, hosts)
 
 
 def _view(req, snap, with_members=True):
@@ -67,14 +68,21 @@ def _view(req, snap, with_members=True):
     view['fence_at'] = _instant(snap['fence_at'])
     view['links'] = [{'rel': 'self', 'href': util.url(
         req, 'v1', 'group-snapshots', snap['id'])}]
+    hosts = hidden_hosts(util.context(req), snap)
+    if hosts is not None:
+        view['error'] = host_names.text(view['error'], hosts)
     if with_members:
-        context = util.context(req)
-        show_host = policy.check(context, app_group_rules.SHOW_HOST,
-                                 {'project_id': snap['project_id']})
-        view['members'] = [_member_view(m, show_host)
-                           for m in snap['members']]
+        view['members'] = [_member_view(m, hosts) for m in snap['members']]
     view['member_count'] = len(snap['members'])
     return view
+
+
+def hidden_hosts(context, snap):
+    """None if context may see snap's hosts, else {host name: host_id}."""
+    if policy.check(context, app_group_rules.SHOW_HOST,
+                    {'project_id': snap['project_id']}):
+        return None
+    return {m['host']: m['host_id'] for m in snap['members'] if m['host']}
 
 
 def _trust(req, context):
