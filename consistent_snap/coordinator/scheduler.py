@@ -21,6 +21,7 @@ from consistent_snap.api import host_names
 from consistent_snap import clients
 from consistent_snap import context as cs_context
 from consistent_snap.coordinator import retention
+from consistent_snap.coordinator import snapshot as cs_snapshot
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
 from consistent_snap import figures
@@ -38,7 +39,7 @@ MAX_RESULT = 1000
 
 def requested_by(policy_id):
     """What a policy's snapshots record as their requester."""
-    return 'policy:%s' % policy_id
+    return cs_snapshot.POLICY_RUN + policy_id
 
 
 def slot_name(policy, slot):

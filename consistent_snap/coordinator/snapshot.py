@@ -23,9 +23,12 @@ from consistent_snap import manifest
 from consistent_snap import members as app_members
 from consistent_snap import snapshot_request
 from consistent_snap import states
+from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 CAPTURERS = 'consistent_snap.capturers'
+# A backup policy's runs are requested_by 'policy:<id>' (scheduler).
+POLICY_RUN = 'policy:'
 INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
             'fixed_at', 'thawed_at')
 
@@ -219,6 +222,7 @@ class GroupSnapshotRun:
             self._notify('end')
         except Exception as e:
             self._fail(e)
+        revoke_trust(self.conf, self.context, self.id)
 
     def _fail(self, error):
         """Own the move to error, then undo everything: all or nothing."""
@@ -301,6 +305,28 @@ def delete_everything(conf, snap):
     return failed
 
 
+def revoke_trust(conf, context, snapshot_id):
+    """Revoke the trust a snapshot's request delegated, once it is final.
+
+    Nothing is made with it any more; left alone it would last its whole
+    lifetime. A policy's run uses the policy's trust, kept for its next
+    run. Called after the final status is written: nobody waits on
+    Keystone for it, and one that fails only leaves the trust to expire.
+    """
+    snap = db_api.group_snapshot_get(context, snapshot_id)
+    if (not snap['trust_id'] or snap['status'] not in states.FINAL or
+            snap['requested_by'].startswith(POLICY_RUN)):
+        return
+    try:
+        trusts.delete(conf, snap['trust_id'])
+        db_api.group_snapshot_update(context, snapshot_id,
+                                     {'trust_id': None},
+                                     expected=(snap['status'],))
+    except Exception as e:
+        LOG.warning('Group snapshot %s: its trust was not revoked, it '
+                    'expires by itself: %s', snapshot_id, e)
+
+
 def delete_artifacts(conf, context, snapshot_id):
     """Delete a snapshot's images and volume snapshots, then the snapshot.
 
@@ -369,3 +395,4 @@ def reap(conf, agents, notifier, context, snap):
     notifier.info(context, 'group_snapshot.create.error',
                   {'id': snap['id'], 'status': states.ERROR,
                    'error': message})
+    revoke_trust(conf, context, snap['id'])

@@ -1,6 +1,7 @@
 """POST /v1/group-snapshots over HTTP: bad requests and notifications."""
 
 import threading
+import time
 
 import oslo_messaging as messaging
 import pytest
@@ -104,10 +105,15 @@ def test_a_snapshot_notifies_start_and_end(api_as, spread_servers,
                snapshot['id']).status_code == 202
 
 
-def test_images_belong_to_the_project_that_asked(api_as, demo,
+def _trusts_of(admin, user_id):
+    return {t.id for t in admin.identity.trusts(trustor_user_id=user_id)}
+
+
+def test_images_belong_to_the_project_that_asked(api_as, admin, demo,
                                                  spread_servers):
     from tests.functional.conftest import wait_for_snapshot
     api = api_as('minicloud-demo')
+    before = _trusts_of(admin, demo.current_user_id)
     response = _create(api, {'servers': [spread_servers['servers'][0].id]})
     assert response.status_code == 202, response.text
     snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'])
@@ -116,5 +122,12 @@ def test_images_belong_to_the_project_that_asked(api_as, demo,
     # Made through the requester's trust: the tenant owns and sees it.
     image = demo.image.get_image(artifact['id'])
     assert image.owner == demo.current_project_id
+    # Final: the delegation the request made is revoked, not left to its
+    # expiry (it lasts the run's timeouts plus 10 minutes).
+    deadline = time.monotonic() + 60
+    while _trusts_of(admin, demo.current_user_id) - before:
+        assert time.monotonic() < deadline, 'trust not revoked: %s' % (
+            _trusts_of(admin, demo.current_user_id) - before)
+        time.sleep(0.5)
     assert api('DELETE', '/v1/group-snapshots/%s' %
                snap['id']).status_code == 202
