@@ -26,6 +26,7 @@ import subprocess
 import time
 import uuid
 
+import hypothesis
 import openstack
 from oslo_utils import uuidutils
 import pytest
@@ -40,28 +41,38 @@ DOCUMENT = (pathlib.Path(__file__).resolve().parents[2] / 'consistent_snap' /
             'api' / 'openapi.yaml')
 FUZZ_EXAMPLES = 25
 FUZZ_SECONDS = 75
+# Scenarios of a create followed by what its links lead to.
+STATEFUL_SCENARIOS = 12
+STATEFUL_STEPS = 6
 SEED = int(os.environ.get('CS_FUZZ_SEED', '20261124'))
 
-schema = schemathesis.openapi.from_path(
-    DOCUMENT, config=schemathesis.Config.from_dict({
-        'seed': SEED,
-        # How fast data is generated is no property of the API.
-        'suppress-health-check': ['too_slow', 'data_too_large',
-                                  'filter_too_much', 'large_base_example'],
-        'generation': {'mode': 'all', 'max-examples': FUZZ_EXAMPLES,
-                       'no-shrink': True, 'database': 'none',
-                       # The token is ours; do not fuzz it.
-                       'with-security-parameters': False},
-        'phases': {'stateful': {'enabled': False}},
-        # Every check but one: whether a valid body is accepted depends on
-        # more than its schema (a source type may be disabled), and the
-        # document's patterns
-        # are ECMA-262 while the API validates with Python's re, where \s
-        # and '.' differ (U+001C-U+001F and U+0085 are white space to
-        # Python only). tests/unit/test_openapi.py compares the document
-        # and the code on bodies with Python's semantics.
-        'checks': {'positive_data_acceptance': {'enabled': False}},
-    }))
+
+def _schema(stateful):
+    """The document, with the stateful phase on (its own test) or off."""
+    return schemathesis.openapi.from_path(
+        DOCUMENT, config=schemathesis.Config.from_dict({
+            'seed': SEED,
+            # How fast data is generated is no property of the API.
+            'suppress-health-check': ['too_slow', 'data_too_large',
+                                      'filter_too_much',
+                                      'large_base_example'],
+            'generation': {'mode': 'all', 'max-examples': FUZZ_EXAMPLES,
+                           'no-shrink': True, 'database': 'none',
+                           # The token is ours; do not fuzz it.
+                           'with-security-parameters': False},
+            'phases': {'stateful': {'enabled': stateful}},
+            # Every check but one: whether a valid body is accepted depends
+            # on more than its schema (a source type may be disabled), and
+            # the document's patterns are ECMA-262 while the API validates
+            # with Python's re, where \s and '.' differ (U+001C-U+001F and
+            # U+0085 are white space to Python only).
+            # tests/unit/test_openapi.py compares the document and the code
+            # on bodies with Python's semantics.
+            'checks': {'positive_data_acceptance': {'enabled': False}},
+        }))
+
+
+schema = _schema(stateful=False)
 
 
 def _free_port():
@@ -201,6 +212,28 @@ def test_fuzz_finds_no_server_error(case, fuzz_api, token, seeded, budget):
         seconds = budget['seconds']
         label = case.operation.label
         seconds[label] = seconds.get(label, 0) + time.monotonic() - start
+
+
+def test_a_stateful_fuzz_follows_what_it_creates(fuzz_api, token, budget):
+    """Create, then show, change, list and delete what was created.
+
+    The document's links lead from each create to the operations on what
+    it made; every answer must be one the document declares.
+    """
+    class Workflow(_schema(stateful=True).as_state_machine()):
+        def get_call_kwargs(self, case):
+            budget['stateful'] = budget.get('stateful', 0) + 1
+            return {'base_url': fuzz_api['url'], 'timeout': 60,
+                    'headers': {'X-Auth-Token': token}}
+
+    start = time.monotonic()
+    Workflow.run(settings=hypothesis.settings(
+        max_examples=STATEFUL_SCENARIOS, stateful_step_count=STATEFUL_STEPS,
+        deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(hypothesis.HealthCheck)))
+    print('stateful fuzzing: %d calls in %.1f s' % (
+        budget['stateful'], time.monotonic() - start))
+    assert budget['stateful'] > STATEFUL_SCENARIOS
 
 
 @pytest.mark.parametrize('method, path, data', [

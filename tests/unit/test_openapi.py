@@ -153,6 +153,35 @@ def test_the_document_is_well_formed(doc):
         assert set(re.findall(r'{(\w+)}', path)) == declared, path
 
 
+def test_what_a_create_returns_links_to_the_operations_on_it(doc):
+    """A stateful fuzzer, and a person, follow a created resource by them.
+
+    Each names an existing operation and fills exactly its path
+    parameter, from an id the response's schema has.
+    """
+    by_id = {op['operationId']: (path, method)
+             for path, method, op in _operations(doc)}
+    linked = set()
+    for path, method, op in _operations(doc):
+        for status, response in op['responses'].items():
+            for name, link in _plain(doc, response).get('links', {}).items():
+                target_path, _ = by_id[link['operationId']]
+                assert set(link['parameters']) == set(
+                    re.findall(r'{(\w+)}', target_path)), name
+                for expression in link['parameters'].values():
+                    key = re.fullmatch(r'\$response\.body#/(\w+)/id',
+                                       expression).group(1)
+                    schema = _plain(doc, response['content'][
+                        'application/json']['schema'])
+                    item = _plain(doc, schema['properties'][key])
+                    assert 'id' in item.get('required', ()), (name, key)
+                linked.add(target_path)
+    # Every resource a create makes can be read and deleted by its links.
+    for path, method, op in _operations(doc):
+        if re.fullmatch(r'/v1/[\w-]+/{\w+}', path):
+            assert path in linked, path
+
+
 def test_the_token_is_the_keystone_header(doc):
     schemes = doc['components']['securitySchemes']
     assert schemes == {'keystone': {
@@ -331,11 +360,12 @@ def test_the_examples_fit_the_document_and_the_code(doc, path, method,
 
 
 @pytest.fixture
-def code_accepts(monkeypatch):
+def code_accepts(monkeypatch, db):
     """Whether the API's own checks take a body, as its handlers run them.
 
     Only the lookups in the cloud are replaced: a body that reaches them
-    has passed every check of its shape.
+    has passed every check of its shape. The database is real: a request
+    is counted against its project's snapshots in progress.
     """
     class Reached(Exception):
         pass
