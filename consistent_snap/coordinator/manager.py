@@ -175,11 +175,13 @@ class CoordinatorManager:
                 if current['status'] == states.Restore.PENDING:
                     if age >= self.conf.coordination.pending_grace:
                         restore_run.RestoreRun(self.conf, context,
-                                               current['id']).run()
+                                               current['id'],
+                                               self.notifier).run()
                 elif current['status'] == states.Restore.DELETING:
                     restore_run.delete(self.conf, context, current['id'])
                 elif current['status'] not in states.Restore.FINAL:
-                    restore_run.reap(self.conf, context, current)
+                    restore_run.reap(self.conf, context, current,
+                                     self.notifier)
             finally:
                 lock.release()
 
@@ -251,8 +253,8 @@ class CoordinatorManager:
     @messaging.expose
     def create_restore(self, context, restore_id):
         self._submit(self._locked, restore_lock_name(restore_id),
-                     restore_run.RestoreRun(self.conf, context,
-                                            restore_id).run)
+                     restore_run.RestoreRun(self.conf, context, restore_id,
+                                            self.notifier).run)
 
     @messaging.expose
     def delete_restore(self, context, restore_id):

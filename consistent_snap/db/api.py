@@ -602,7 +602,7 @@ def restore_update(context, restore_id, values, expected=None):
     Its status only from ``expected`` (compare and swap), and along an
     allowed transition.
     """
-    row = _one(context, models.Restore, restore_id).first()
+    row = _one(context, models.Restore, restore_id).with_for_update().first()
     if row is None:
         raise exception.RestoreNotFound(id=restore_id)
     new = values.get('status')

@@ -31,6 +31,31 @@ R = states.Restore
 LABEL = restore_plan.LABEL
 # Deleted in this order: what uses a resource goes before it.
 DELETE_ORDER = ('app_group', 'server', 'volume', 'port', 'server_group')
+NOTIFIED = ('id', 'group_snapshot_id', 'project_id', 'status', 'mode',
+            'app_group_id', 'ready_s', 'error')
+
+
+def notify(notifier, context, restore, event):
+    """restore.create.start|end|error, for whoever watches the cloud."""
+    if notifier is not None:
+        notifier.info(context, 'restore.create.%s' % event,
+                      {k: restore.get(k) for k in NOTIFIED})
+
+
+def revoke_trust(conf, context, restore):
+    """The trust its request delegated: nothing more is made with it.
+
+    A failure leaves it to expire (it lasts the restore's timeouts).
+    """
+    if not restore.get('trust_id'):
+        return
+    try:
+        trusts.delete(conf, restore['trust_id'])
+        db_api.restore_update(context, restore['id'], {'trust_id': None},
+                              expected=(restore['status'],))
+    except Exception as e:
+        LOG.warning('Restore %s: its trust was not revoked, it expires by '
+                    'itself: %s', restore['id'], e)
 
 
 class StepFailed(Exception):
@@ -60,9 +85,10 @@ def _cloud_message(error):
 
 
 class RestoreRun:
-    def __init__(self, conf, context, restore_id):
+    def __init__(self, conf, context, restore_id, notifier=None):
         self.conf = conf
         self.context = context
+        self.notifier = notifier
         self.id = restore_id
         self.restore = None
         self.admin = clients.service_connection(conf)
@@ -111,6 +137,7 @@ class RestoreRun:
         except exception.RestoreInvalidState:
             LOG.info('Restore %s is already being driven', self.id)
             return
+        notify(self.notifier, self.context, self.restore, 'start')
         try:
             snap = db_api.group_snapshot_get(
                 self.context, self.restore['group_snapshot_id'])
@@ -127,8 +154,10 @@ class RestoreRun:
                        ready_s=time.time() - self._requested_at())
             LOG.info('Restore %s available: %d servers in %.1f s', self.id,
                      len(plan.members), self.restore['ready_s'])
+            notify(self.notifier, self.context, self.restore, 'end')
         except Exception as e:
             self._fail(e)
+        revoke_trust(self.conf, self.context, self.restore)
 
     def _requested_at(self):
         created = self.restore['created_at']
@@ -158,6 +187,7 @@ class RestoreRun:
         if left:
             message += '; could not delete %s' % '; '.join(left)
         self._move(R.ERROR, error=message, members=self._evidence())
+        notify(self.notifier, self.context, self.restore, 'error')
 
     def _user(self):
         """The requester's connection: what is made is the project's."""
@@ -389,7 +419,7 @@ def delete(conf, context, restore_id):
     LOG.info('Restore %s deleted with everything it created', restore_id)
 
 
-def reap(conf, context, restore):
+def reap(conf, context, restore, notifier=None):
     """A restore whose coordinator is gone: fail it, undo what it made."""
     message = ('interrupted while %s: the coordinator driving it stopped; '
                'everything it created was deleted' % restore['status'])
@@ -401,7 +431,10 @@ def reap(conf, context, restore):
         return
     failed = undo(conf, context, restore['id'])
     if failed:
-        db_api.restore_update(context, restore['id'], {
-            'error': message + '; could not delete %s' % '; '.join(failed)},
-            expected=(R.ERROR,))
+        message += '; could not delete %s' % '; '.join(failed)
+        db_api.restore_update(context, restore['id'], {'error': message},
+                              expected=(R.ERROR,))
     LOG.warning('Restore %s %s', restore['id'], message)
+    restore = dict(restore, status=R.ERROR, error=message)
+    notify(notifier, context, restore, 'error')
+    revoke_trust(conf, context, restore)

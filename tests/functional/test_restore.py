@@ -16,10 +16,13 @@ import uuid
 import pytest
 
 from tests.functional import test_cli
+from tests.functional import test_group_snapshot_api
 
 DEMO, ADMIN = test_cli.DEMO, test_cli.ADMIN
 LABEL = 'consistent_snap_restore_id'
 WAIT = 300
+# A listener of the notifications, with a pool of its own.
+notifications = test_group_snapshot_api.notifications
 
 
 @pytest.fixture(scope='module')
@@ -54,6 +57,11 @@ def _labelled(admin_conn, restore_id):
     return servers, groups
 
 
+def _trusts_of(admin_conn, user_conn):
+    return {t.id for t in admin_conn.identity.trusts(
+        trustor_user_id=user_conn.current_user_id)}
+
+
 def _wait_restore(cli, restore_id, statuses):
     deadline = time.monotonic() + WAIT
     while True:
@@ -65,7 +73,7 @@ def _wait_restore(cli, restore_id, statuses):
 
 
 def test_plan_then_restore_as_a_new_copy_then_delete(
-        cli, admin_conn, spread_servers, snapshot):
+        cli, admin_conn, demo, spread_servers, snapshot, notifications):
     plan = cli.json(DEMO, 'appgroup', 'restore', 'create', snapshot['id'],
                     '--plan')
     assert plan['ok'] is True and plan['members'] == 3
@@ -75,11 +83,20 @@ def test_plan_then_restore_as_a_new_copy_then_delete(
     assert 'anti-affinity' in steps[0]['action']
 
     group_name = 'restored-%s' % uuid.uuid4().hex[:8]
+    trusts_before = _trusts_of(admin_conn, demo)
     restore = cli.json(DEMO, 'appgroup', 'restore', 'create',
                        snapshot['id'], '--as-app-group', group_name,
                        '--wait')
     assert restore['status'] == 'available', restore
     assert restore['ready_s'] > 0
+    assert notifications.wait_for_end(restore['id'], 60)
+    assert [e for e, i in notifications.events if i == restore['id']] == [
+        'restore.create.start', 'restore.create.end']
+    # Final: the trust its request delegated is revoked.
+    deadline = time.monotonic() + 60
+    while _trusts_of(admin_conn, demo) - trusts_before:
+        assert time.monotonic() < deadline, 'the restore\'s trust is left'
+        time.sleep(0.5)
     servers, groups = _labelled(admin_conn, restore['id'])
     originals = {s.name: s for s in spread_servers['servers']}
     assert sorted(s.name for s in servers) == sorted(
