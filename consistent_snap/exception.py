@@ -158,6 +158,13 @@ class SnapshotUnknownOnHost(Conflict):
                '(the agent restarted?); it must be taken again.')
 
 
+class ServerFrozenByAnother(Conflict):
+    msg_fmt = ('server %(server)s may still be frozen by group snapshot '
+               '%(holder)s on this host, and one snapshot at a time may '
+               'freeze a server: nothing was frozen for this one. Try again '
+               'once that snapshot has ended.')
+
+
 class SnapshotAborted(Conflict):
     msg_fmt = ('Group snapshot %(snapshot)s was aborted on host %(host)s at '
                '%(aborted_at)s; this %(phase)s came after it and was '

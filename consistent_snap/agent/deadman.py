@@ -7,6 +7,8 @@ import time
 
 from oslo_log import log as logging
 
+from consistent_snap import exception
+
 LOG = logging.getLogger(__name__)
 # Fire this much early, so that the thaw is done by max_freeze.
 THAW_MARGIN_S = 0.25
@@ -114,11 +116,20 @@ class Deadman:
         """Hold members until deadline (epoch); returns this arming's token.
 
         Re-arming a key holds its earlier members too, and its earlier
-        timer can no longer fire: the token tells armings apart.
+        timer can no longer fire: the token tells armings apart. A member
+        another key may still hold frozen is refused
+        (ServerFrozenByAnother), whatever the coordinators decided: one
+        snapshot's thaw must never release another's freeze.
         """
         members = [{'server_id': m['server_id'], 'name': m.get('name')}
                    for m in members]
         with self._lock:
+            ids = {m['server_id'] for m in members}
+            for other, hold in self._holds.items():
+                for member in hold.members:
+                    if other != key and member['server_id'] in ids:
+                        raise exception.ServerFrozenByAnother(
+                            server=member['server_id'], holder=other)
             self._generation += 1
             token = self._generation
             old = self._holds.get(key)

@@ -384,8 +384,13 @@ class AgentManager:
         # guard's answer delays T.
         snap.held = [m for m in members
                      if quiesce or m.get('require_quiesce')]
-        snap.arming = self.deadman.arm(snap.id, snap.held,
-                                       time.time() + wait + limit_ms / 1000.0)
+        try:
+            snap.arming = self.deadman.arm(
+                snap.id, snap.held, time.time() + wait + limit_ms / 1000.0)
+        except exception.ServerFrozenByAnother as e:
+            for member in members:
+                self._fail(member, 'freeze', e)
+            return
         snap.frozen = members
         # Also before T: the capturers' drivers and connections.
         self._capturers(snap)

@@ -403,3 +403,25 @@ def test_a_broadcast_is_for_the_hosts_that_prepared_its_snapshot(agent):
     for member in report['members']:
         assert member['status'] == 'captured'
         assert fence_at <= member['started_at'] < fence_at + 0.5
+
+
+def test_a_server_frozen_by_one_snapshot_is_refused_to_another(agent):
+    """Two coordinators each granted the server (K5): the host refuses."""
+    agent.freeze(None, 'gs-first', MEMBERS[:1], None, None, True, 2000)
+    refused = agent.freeze(None, 'gs-second', MEMBERS, None, None, True,
+                           2000)
+    assert {m['status'] for m in refused['members']} == {'error'}
+    assert refused['members'][0]['error'] == (
+        'freeze failed on host compute-1: server s1 may still be frozen by '
+        'group snapshot gs-first on this host, and one snapshot at a time '
+        'may freeze a server: nothing was frozen for this one. Try again '
+        'once that snapshot has ended.')
+    # Its abort thaws nothing of the first's.
+    agent.abort(None, 'gs-second')
+    assert agent.quiescer.frozen == {'s1'}
+    agent.commit(None, 'gs-first')
+    assert agent.quiescer.frozen == set()
+    # Thawed and forgotten: the server is free again.
+    assert agent.deadman.wait_idle(5)
+    again = agent.capture(None, 'gs-third', MEMBERS, None, None, True, 2000)
+    assert {m['status'] for m in again['members']} == {'captured'}
