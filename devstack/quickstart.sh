@@ -39,6 +39,6 @@ demo appgroup member list demo-app
 echo "As the operator (admin sees another project's group by its ID): the compute host of each member"
 admin appgroup member list "$(openstack --os-cloud minicloud-demo appgroup show demo-app -f value -c id)"
 
-echo "One consistent snapshot of the whole app: barrier mode, every member frozen at one instant"
+echo "One consistent snapshot of the whole app: barrier mode, every member held, then all captured at one instant"
 SNAP=$(demo appgroup snapshot create demo-app --mode barrier --wait -f value -c id)
 admin appgroup snapshot show "$SNAP"
