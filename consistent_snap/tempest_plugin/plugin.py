@@ -38,6 +38,6 @@ class ConsistentSnapTempestPlugin(plugins.TempestPlugin):
             'service_version': 'consistent_snap.v1',
             'module_path': 'consistent_snap.tempest_plugin.services',
             'client_names': ['AppGroupsClient', 'GroupSnapshotsClient',
-                             'BackupPoliciesClient'],
+                             'BackupPoliciesClient', 'RestoresClient'],
         })
         return [params]

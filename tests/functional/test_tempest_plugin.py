@@ -16,8 +16,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RUN = ROOT / 'tests' / 'tempest' / 'run.sh'
 # The tests in consistent_snap/tempest_plugin/tests: 8 on app groups,
-# 3 on backup policies, 2 scenarios.
-EXPECTED = 13
+# 3 on backup policies, 3 scenarios (2 snapshots, 1 restore).
+EXPECTED = 14
 
 pytestmark = pytest.mark.skipif(not os.environ.get('CS_TEST_CLOUD'),
                                 reason='CS_TEST_CLOUD is not set')

@@ -50,6 +50,21 @@ def wait_for_group_snapshot_end(client, group_snapshot_id):
         lambda snap: snap['status'] in SNAPSHOT_FINAL, lambda snap: None)
 
 
+RESTORE_FINAL = ('available', 'error', 'deleted')
+
+
+def wait_for_restore_status(client, restore_id, status):
+    """Wait until the restore is ``status``; fail on another end."""
+    def failed(restore):
+        if restore['status'] in RESTORE_FINAL:
+            return 'ended %s: %s' % (restore['status'], restore.get('error'))
+
+    return _poll(
+        client, 'Restore %s' % restore_id,
+        lambda: client.show_restore(restore_id)['restore'],
+        lambda restore: restore['status'] == status, failed)
+
+
 def wait_for_stack_status(client, name, stack_id, status):
     """Wait until the Heat stack is ``status``; fail on *_FAILED."""
     def failed(stack):

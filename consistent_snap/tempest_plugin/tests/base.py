@@ -108,6 +108,7 @@ class BaseConsistentSnapTest(test.BaseTestCase):
             member.consistent_snap.GroupSnapshotsClient())
         cls.backup_policies_client = (
             member.consistent_snap.BackupPoliciesClient())
+        cls.restores_client = member.consistent_snap.RestoresClient()
         cls.servers_client = member.servers_client
         cls.server_groups_client = member.server_groups_client
         cls.images_client = member.image_client_v2
