@@ -227,6 +227,51 @@ def tagged_app_group(api_as, spread_servers, request):
     api('DELETE', '/v1/app-groups/%s' % group['id'])
 
 
+def wait_volume(conn, volume, status, timeout=120):
+    """Poll a Cinder volume until it has ``status``."""
+    deadline = time.monotonic() + timeout
+    while conn.block_storage.get_volume(volume).status != status:
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+
+
+def rabbitmqctl(*args):
+    """rabbitmqctl against the test cloud's broker."""
+    mc_dir = os.environ.get('MC_DIR', '/tmp/minicloud')
+    subprocess.run(['bash', '-c', 'source %s/etc/rabbitmq-env.sh && '
+                    '/usr/lib/rabbitmq/bin/rabbitmqctl %s' %
+                    (mc_dir, ' '.join(args))], check=True,
+                   capture_output=True, timeout=120)
+
+
+def reset_stuck_servers(admin, servers):
+    """What an operator does after a broker outage hits Nova too.
+
+    A createImage cast lost inside Nova leaves its instance in
+    image_snapshot_pending for good; that is Nova's state, not ours.
+    """
+    for server in servers:
+        if admin.compute.get_server(server).task_state:
+            admin.compute.reset_server_state(server, 'active')
+
+
+def restart_daemon(test_cloud, name, timeout=120):
+    """Restart consistent-snap's ``name`` (agent-HOST, coordinator).
+
+    Stopped and started as the harness does; returns once it serves again.
+    """
+    log = test_cloud.CS_DIR / 'log' / ('%s.log' % name)
+    seen = log.read_text().count('listening on topic')
+    test_cloud.stop(name)
+    test_cloud.start_daemons()
+    deadline = time.monotonic() + timeout
+    while log.read_text().count('listening on topic') <= seen:
+        assert time.monotonic() < deadline, (
+            '%s did not start again within %d s: see %s' % (
+                name, timeout, log))
+        time.sleep(0.5)
+
+
 def until_answering(ping, timeout=60):
     """ping() until it answers.
 

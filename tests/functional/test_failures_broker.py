@@ -4,32 +4,13 @@ Every service reconnects; the snapshot ends available or error, never
 stuck; the next snapshot works.
 """
 
-import os
-import subprocess
 import time
 
+from tests.functional.conftest import rabbitmqctl
+from tests.functional.conftest import reset_stuck_servers
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 from tests.functional.conftest import wait_services_up
-
-
-def _rabbitmqctl(*args):
-    mc_dir = os.environ.get('MC_DIR', '/tmp/minicloud')
-    subprocess.run(['bash', '-c', 'source %s/etc/rabbitmq-env.sh && '
-                    '/usr/lib/rabbitmq/bin/rabbitmqctl %s' %
-                    (mc_dir, ' '.join(args))], check=True,
-                   capture_output=True, timeout=120)
-
-
-def _reset_stuck_servers(admin, servers):
-    """What an operator does after a broker outage hits Nova too.
-
-    A createImage cast lost inside Nova leaves its instance in
-    image_snapshot_pending for good; that is Nova's state, not ours.
-    """
-    for server in servers:
-        if admin.compute.get_server(server).task_state:
-            admin.compute.reset_server_state(server, 'active')
 
 
 def test_broker_restarted_mid_snapshot(api_as, admin, spread_servers,
@@ -40,9 +21,9 @@ def test_broker_restarted_mid_snapshot(api_as, admin, spread_servers,
     assert response.status_code == 202, response.text
     snapshot_id = response.json()['group_snapshot']['id']
     time.sleep(1.0)  # The coordinator has it; agents are being prepared.
-    _rabbitmqctl('stop_app')
+    rabbitmqctl('stop_app')
     time.sleep(3)
-    _rabbitmqctl('start_app')
+    rabbitmqctl('start_app')
     restarted = time.time()
     try:
         snap = wait_for_snapshot(api, snapshot_id, timeout=240)
@@ -52,7 +33,7 @@ def test_broker_restarted_mid_snapshot(api_as, admin, spread_servers,
     assert snap['status'] in ('available', 'error'), snap
     if snap['status'] == 'error':
         assert snap['error']
-    _reset_stuck_servers(admin, spread_servers['servers'])
+    reset_stuck_servers(admin, spread_servers['servers'])
     # Services reconnected: the next snapshot of the group works.
     again = api('POST', SNAPSHOTS, json={'group_snapshot': {
         'app_group': tagged_app_group['id'], 'mode': 'barrier'}})

@@ -5,20 +5,12 @@ error): the group ends in error naming that member and host, and every
 image the other members made is deleted.
 """
 
-import time
-
 import pytest
 
 from tests.functional.conftest import images_left
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
-
-
-def _wait_volume(conn, volume, status, timeout=120):
-    deadline = time.monotonic() + timeout
-    while conn.block_storage.get_volume(volume).status != status:
-        assert time.monotonic() < deadline, status
-        time.sleep(0.5)
+from tests.functional.conftest import wait_volume
 
 
 @pytest.fixture
@@ -26,9 +18,9 @@ def volume_in_error(admin, demo, spread_servers, run_id):
     server = spread_servers['servers'][1]
     volume = demo.block_storage.create_volume(
         name='cs-broken-%s' % run_id, size=1, volume_type='fake')
-    _wait_volume(demo, volume, 'available')
+    wait_volume(demo, volume, 'available')
     demo.compute.create_volume_attachment(server, volume=volume.id)
-    _wait_volume(demo, volume, 'in-use')
+    wait_volume(demo, volume, 'in-use')
     admin.block_storage.reset_volume_status(volume, status='error',
                                             attach_status=None,
                                             migration_status=None)
@@ -37,7 +29,7 @@ def volume_in_error(admin, demo, spread_servers, run_id):
                                             attach_status=None,
                                             migration_status=None)
     demo.compute.delete_volume_attachment(server, volume.id)
-    _wait_volume(demo, volume, 'available')
+    wait_volume(demo, volume, 'available')
     demo.block_storage.delete_volume(volume)
 
 

@@ -25,6 +25,7 @@ import time
 
 import pytest
 
+from tests.functional.conftest import restart_daemon
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -310,18 +311,6 @@ def _wait_status(guest, status, timeout):
     return None
 
 
-def _restart_agent(test_cloud, host):
-    """As the harness does; wait until it serves again."""
-    log = test_cloud.CS_DIR / 'log' / ('agent-%s.log' % host)
-    seen = log.read_text().count('listening on topic')
-    test_cloud.stop('agent-%s' % host)
-    test_cloud.start_daemons()
-    deadline = time.monotonic() + 120
-    while log.read_text().count('listening on topic') <= seen:
-        assert time.monotonic() < deadline, 'agent-%s did not start' % host
-        time.sleep(0.5)
-
-
 def _frozen_in_a_barrier(api, a, b):
     """A barrier snapshot of A and B, once A is seen frozen in it.
 
@@ -378,7 +367,7 @@ def test_a_killed_agent_leaves_no_guest_frozen(test_cloud, api_as, guests):
                   thawed and '%.2f' % (thawed - frozen)))
         assert thawed is not None and thawed - frozen < max_freeze
     finally:
-        _restart_agent(test_cloud, 'compute-real')
+        restart_daemon(test_cloud, 'agent-compute-real')
     snap = wait_for_snapshot(api, snapshot_id, timeout=WAIT)
     assert snap['status'] == 'error'
     # As an admin: the project sees Nova's host hash, not the host's name.
