@@ -205,9 +205,10 @@ class Fence:
         for host in sorted(results):
             error = results[host]
             if isinstance(error, messaging.MessagingTimeout):
-                raise Failed('Host %s did not answer %s in time: is '
-                             'consistent-snap-agent running there?' %
-                             (host, phase))
+                # A slow host looks the same as a dead one from here.
+                raise Failed('Host %s did not answer %s in time: its '
+                             'consistent-snap-agent is down, or too busy '
+                             '(see its log there)' % (host, phase))
             if isinstance(error, Exception):
                 raise Failed('%s failed on host %s: %s' % (
                     phase, host, rpc.remote_message(error)))

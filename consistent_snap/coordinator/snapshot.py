@@ -29,6 +29,8 @@ LOG = logging.getLogger(__name__)
 CAPTURERS = 'consistent_snap.capturers'
 # A backup policy's runs are requested_by 'policy:<id>' (scheduler).
 POLICY_RUN = 'policy:'
+# Member statuses that already say how a failed snapshot left them.
+UNDONE = ('error', 'aborted', 'skipped')
 INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
             'fixed_at', 'thawed_at')
 
@@ -253,6 +255,7 @@ class GroupSnapshotRun:
         # All or nothing: what an unreachable host made goes too.
         leftovers = delete_everything(
             self.conf, db_api.group_snapshot_get(self.context, self.id))
+        record_undone(self.context, self.id, leftovers)
         if leftovers:
             message += '; could not delete %s' % '; '.join(leftovers)
         if message != self.snapshot['error']:
@@ -303,6 +306,26 @@ def delete_everything(conf, snap):
         except Exception as e:
             failed.append('%s %s: %s' % (kind, artifact_id, e))
     return failed
+
+
+def record_undone(context, snapshot_id, failed):
+    """After an undo, no member reads as if it were still in progress.
+
+    A host that died, or a coordinator killed mid-run, never reported its
+    members' abort: they would stay 'captured' or 'frozen', their artifacts
+    'creating', in a snapshot whose artifacts are gone. failed: what
+    delete_everything could not delete (those artifacts keep their status).
+    """
+    rows = []
+    for member in db_api.group_snapshot_get(context, snapshot_id)['members']:
+        rows.append({
+            'server_id': member['server_id'],
+            'status': (member['status'] if member['status'] in UNDONE
+                       else 'aborted'),
+            'artifacts': [a if any(a['id'] in f for f in failed)
+                          else dict(a, status='deleted')
+                          for a in member['artifacts'] or ()]})
+    db_api.member_snapshots_update(context, snapshot_id, rows)
 
 
 def revoke_trust(conf, context, snapshot_id):
@@ -382,6 +405,7 @@ def reap(conf, agents, notifier, context, snap):
             context, snap['id'], reports)).abort()
     failed = delete_everything(conf, db_api.group_snapshot_get(context,
                                                                snap['id']))
+    record_undone(context, snap['id'], failed)
     db_api.servers_release(context, snap['id'])
     if unreached:
         message += ('; unreachable: %s (their own timers thaw their guests)'

@@ -144,8 +144,8 @@ def test_a_host_that_stops_answering_fails_the_snapshot_by_name(conf, cloud):
     finally:
         servers.serve(HOSTS[-1], rpc.AGENT_TOPIC, agents[HOSTS[-1]])
     assert str(failed.value) == (
-        'Host %s did not answer capture in time: is consistent-snap-agent '
-        'running there?' % HOSTS[-1])
+        'Host %s did not answer capture in time: its consistent-snap-agent '
+        'is down, or too busy (see its log there)' % HOSTS[-1])
     # The others captured and thawed their members; the abort reaches
     # every host again.
     for host in HOSTS[:-1]:

@@ -144,6 +144,11 @@ def test_a_reap_owns_the_move_to_error_before_it_destroys(db, conf, admin,
     assert row['status'] == states.ERROR
     assert 'interrupted while finalizing' in row['error']
     assert notifier.sent == ['group_snapshot.create.error']
+    # Its host never answered for the member: the record says what the
+    # reap did, not what the dead run last wrote.
+    [member] = row['members']
+    assert member['status'] == 'aborted'
+    assert member['artifacts'] == [dict(ARTIFACT, status='deleted')]
 
 
 def test_a_delete_acts_only_on_a_snapshot_moved_to_deleting(db, conf, admin,
