@@ -7,6 +7,7 @@ them all at once; each says what to do.
 """
 
 import collections
+import ipaddress
 
 from openstack import exceptions as sdk_exceptions
 
@@ -259,6 +260,17 @@ class Plan:
         port['network_id'] = network.id
         if not self.options.get('keep_ips'):
             return None
+        # The same addresses, on whichever subnet of that network holds
+        # them: a copy of the network has the CIDRs, not the subnet ids.
+        cidrs = [ipaddress.ip_network(s.cidr) for s in
+                 self.conn.network.subnets(network_id=network.id)]
+        outside = [f['ip_address'] for f in port['fixed_ips']
+                   if not any(ipaddress.ip_address(f['ip_address']) in c
+                              for c in cidrs)]
+        if outside:
+            return ('--keep-ips: %s in no subnet of network %s: map to a '
+                    'network with the same CIDRs' % (
+                        ', '.join(outside), network.name))
         taken = []
         for fixed in port['fixed_ips']:
             taken += ['%s (port %s)' % (fixed['ip_address'], p.id)

@@ -217,9 +217,10 @@ class RestoreRun:
                           'name': '%s-port' % member['name'],
                           'description': '%s=%s' % (LABEL, self.id)}
                 if keep_ips:
+                    # By address alone: Neutron finds its subnet, which on
+                    # a mapped copy of the network has another id.
                     values.update(fixed_ips=[
-                        {'subnet_id': f['subnet_id'],
-                         'ip_address': f['ip_address']}
+                        {'ip_address': f['ip_address']}
                         for f in port['fixed_ips']],
                         mac_address=port['mac_address'])
                 if port.get('port_security_enabled') is not None:

@@ -156,3 +156,76 @@ def test_a_restore_failing_halfway_deletes_everything_it_made(
             'Exhausted all hosts' in restore['error']), restore['error']
     assert all(r['deleted'] for r in restore['resources']), restore
     assert _labelled(admin_conn, restore['id']) == ([], [])
+
+
+# --keep-ips: the recorded addresses, refused where they are taken, kept in
+# a copy of the network.
+
+@pytest.fixture(scope='module')
+def ported_snapshot(cli, demo):
+    """Two servers with a port each on demo-net, and a snapshot of them."""
+    from tests.functional.conftest import _image_id
+    net = demo.network.find_network('demo-net', ignore_missing=False,
+                                    project_id=demo.current_project_id)
+    run = uuid.uuid4().hex[:8]
+    servers = [demo.compute.create_server(
+        name='cs-keep-ips-%s-%d' % (run, i), image_id=_image_id(demo),
+        flavor_id=demo.compute.find_flavor('m1.tiny').id,
+        networks=[{'uuid': net.id}], availability_zone='compute-%d' % i)
+        for i in (1, 2)]
+    try:
+        servers = [demo.compute.wait_for_server(s, wait=WAIT)
+                   for s in servers]
+        ports = {s.id: next(demo.network.ports(device_id=s.id))
+                 for s in servers}
+        snap = cli.json(DEMO, 'appgroup', 'snapshot', 'create',
+                        '--server', servers[0].id, '--server', servers[1].id,
+                        '--consistent', '--mode', 'barrier', '--wait')
+        assert snap['status'] == 'available', snap
+        yield {'snapshot': snap, 'net': net, 'ports': ports}
+        cli.run(DEMO, 'appgroup', 'snapshot', 'delete', snap['id'])
+    finally:
+        for server in servers:
+            demo.compute.delete_server(server, ignore_missing=True)
+
+
+def test_keep_ips_on_the_original_network_is_refused_naming_them(
+        cli, ported_snapshot):
+    stderr = cli.fails(DEMO, 'appgroup', 'restore', 'create',
+                       ported_snapshot['snapshot']['id'], '--keep-ips')
+    for port in ported_snapshot['ports'].values():
+        assert port.fixed_ips[0]['ip_address'] in stderr, stderr
+        assert 'MAC %s' % port.mac_address in stderr, stderr
+    assert cli.json(DEMO, 'appgroup', 'restore', 'list', '--group-snapshot',
+                    ported_snapshot['snapshot']['id']) == []
+
+
+def test_keep_ips_into_a_copy_of_the_network_keeps_every_address(
+        cli, demo, ported_snapshot):
+    original = ported_snapshot['net']
+    copy = demo.network.create_network(name='cs-copy-%s' % uuid.uuid4().hex[
+        :8])
+    try:
+        subnet = next(demo.network.subnets(network_id=original.id))
+        demo.network.create_subnet(network_id=copy.id, ip_version=4,
+                                   cidr=subnet.cidr, name=copy.name)
+        restore = cli.json(DEMO, 'appgroup', 'restore', 'create',
+                           ported_snapshot['snapshot']['id'], '--keep-ips',
+                           '--network-map', '%s=%s' % (original.name,
+                                                       copy.id), '--wait')
+        assert restore['status'] == 'available', restore
+        for member in restore['members']:
+            old = ported_snapshot['ports'][member['server_id']]
+            [new] = list(demo.network.ports(
+                device_id=member['new_server_id']))
+            assert new.network_id == copy.id
+            assert (new.fixed_ips[0]['ip_address'], new.mac_address) == (
+                old.fixed_ips[0]['ip_address'], old.mac_address)
+        cli.ok(DEMO, 'appgroup', 'restore', 'delete', restore['id'], '--wait')
+        assert [p.id for p in demo.network.ports(network_id=copy.id)
+                if not p.device_owner.startswith('network:')] == []
+    finally:
+        for port in demo.network.ports(network_id=copy.id):
+            if not port.device_owner.startswith('network:'):
+                demo.network.delete_port(port)
+        demo.network.delete_network(copy)
