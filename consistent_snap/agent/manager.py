@@ -66,6 +66,7 @@ class AgentManager:
                  guard=None):
         self.conf = conf
         self.host = host
+        self.started_at = time.time()
         if guard is None and quiescer is None:
             # The guard process loads the quiescer the configuration
             # names: it cannot stand for one given to this process.
@@ -175,7 +176,10 @@ class AgentManager:
 
     @messaging.expose
     def ping(self, context):
-        return {'host': self.host, 'time': time.time()}
+        # started_at tells this run of the agent from a restarted one,
+        # which has forgotten every snapshot in progress.
+        return {'host': self.host, 'time': time.time(),
+                'started_at': self.started_at}
 
     @messaging.expose
     @messaging.expected_exceptions(exception.MembersNotOnHost,
@@ -518,16 +522,16 @@ class AgentManager:
             # Each member's first try, all at once; a guest that did not
             # thaw is retried in the background and thawed_at stays None.
             thawed = self.deadman.thaw(snap.id, snap.held)
-            # Only a guest a freeze may have reached has a thaw to report.
             for member in frozen:
-                member['thawed_at'] = thawed.get(member['server_id'])
+                if self._maybe_frozen(member):
+                    member['thawed_at'] = thawed.get(member['server_id'])
             return
         # The dead-man timer thawed them: what was fixed after that is
         # only crash-consistent, whatever the freeze achieved.
         thawed_at = self.deadman.expired_at(snap.id)
         held = {m['server_id'] for m in snap.held}
         for member in frozen:
-            if member['server_id'] in held:
+            if member['server_id'] in held and self._maybe_frozen(member):
                 member['thawed_at'] = thawed_at
             late = member.get('fixed_at') is None or (
                 member['fixed_at'] > thawed_at)
@@ -536,6 +540,14 @@ class AgentManager:
                               consistency_reason=(
                                   'point in time fixed after max_freeze '
                                   'thawed the guest'))
+
+    def _maybe_frozen(self, member):
+        """Whether a thaw of member is worth reporting.
+
+        It was frozen, or its freeze failed in a way that may still have
+        frozen it; never for a quiescer that freezes nothing.
+        """
+        return member.get('frozen_at') is not None or self.quiescer.freezes
 
     def _fail(self, member, phase, error):
         LOG.error('%s of server %s on %s failed: %s', phase,

@@ -28,6 +28,11 @@ opts = [
     cfg.FloatOpt('finalize_timeout', default=1800.0, min=1.0,
                  help='Seconds for the images and volume snapshots to '
                       'become available after capture.'),
+    cfg.FloatOpt('liveness_interval', default=10.0, min=0.1,
+                 help='While hosts finalize, how often the ones not done '
+                      'are pinged: an agent that restarted (and forgot '
+                      'what it was waiting for), or missed two pings, '
+                      'fails the snapshot then, not at finalize_timeout.'),
     cfg.IntOpt('fanout_workers', default=64, min=1,
                help='Threads that send the per-host messages of one phase '
                     'at once.'),

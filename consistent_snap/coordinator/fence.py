@@ -155,6 +155,7 @@ class Fence:
         self.trust_id = trust_id
         self.offsets = {}
         self.probes = []
+        self.agent_runs = {}
         self.fence_at = None
         self.dispatch = 0.0
         # A broadcast's way to the last host, timed in prepare when the
@@ -258,6 +259,9 @@ class Fence:
             reply = self.agents.ping(self.context, host, timeout=timeout)
             probes[host].append(
                 Probe(host, sent_at, time.time(), reply['time']))
+            # Which run of the agent holds the members (None: too old an
+            # agent to say).
+            self.agent_runs[host] = reply.get('started_at')
         for _ in range(self.conf.coordinator.clock_probes):
             self._fanout(ping, workers=PROBE_WORKERS)
         self.offsets = {h: clock_offset(p) for h, p in probes.items()}
@@ -400,17 +404,60 @@ class Fence:
         return results
 
     def finalize(self):
-        """Wait, thawed, for every artifact to be available."""
+        """Wait, thawed, for every artifact to be available.
+
+        That may take finalize_timeout (a large upload): meanwhile the
+        hosts not done yet are pinged, and one whose agent died, or came
+        back without what it held, fails the snapshot at once rather than
+        at the end of that wait.
+        """
         timeout = self.conf.coordinator.finalize_timeout
 
         def finalize(host):
             deadline = self._local(host, time.time() + timeout)
             return self.agents.finalize(self.context, host, self.id,
                                         deadline, timeout=timeout + 30)
-        results = self._fanout(finalize)
+        pool = concurrent.futures.ThreadPoolExecutor(
+            min(len(self.hosts), self.conf.coordinator.fanout_workers) or 1)
+        futures = {pool.submit(finalize, host): host for host in self.hosts}
+        # Not waited for if a host is lost: its call ends by its timeout.
+        pool.shutdown(wait=False)
+        pending, unanswered = set(futures), collections.Counter()
+        while pending:
+            _, pending = concurrent.futures.wait(
+                pending, timeout=self.conf.coordinator.liveness_interval)
+            if pending:
+                self._check_alive({futures[f] for f in pending}, unanswered)
+        results = {}
+        for future, host in futures.items():
+            try:
+                results[host] = future.result()
+            except Exception as e:
+                results[host] = e
         self._report_all(results)
         self._raise_first_error('finalize', results)
         return results
+
+    def _check_alive(self, hosts, unanswered):
+        """Fail if an agent of hosts restarted, or missed two pings."""
+        timeout = self.conf.coordinator.prepare_timeout
+        answers = self._fanout(
+            lambda host: self.agents.ping(self.context, host,
+                                          timeout=timeout), hosts=hosts)
+        for host, answer in sorted(answers.items()):
+            if isinstance(answer, Exception):
+                unanswered[host] += 1
+                if unanswered[host] >= 2:
+                    raise Failed('Host %s stopped answering while it '
+                                 'finalized its members: is its '
+                                 'consistent-snap-agent running?' % host)
+                continue
+            unanswered[host] = 0
+            started = self.agent_runs.get(host)
+            if started is not None and answer.get('started_at') != started:
+                raise Failed('The agent of host %s restarted while it '
+                             'finalized its members, and what it was '
+                             'waiting for is lost' % host)
 
     def abort(self):
         """Thaw everywhere and delete what was made; never raises.

@@ -94,12 +94,15 @@ def test_members_snapshotted_before_manifests_have_none(engine):
     # A member row written at 0002 reads back with a null manifest; a
     # manifest written at 0003 reads back as it was given.
     migration.upgrade('0002', engine=engine)
-    with orm.Session(engine) as session:
-        session.add(models.GroupSnapshot(
-            id='gs', project_id='p', status='available', mode='barrier',
-            requested_by='manual'))
-        session.commit()
     with engine.begin() as conn:
+        # As 0002's tables were: today's model has columns they lack.
+        conn.execute(sa.text(
+            "INSERT INTO group_snapshots (id, project_id, name, "
+            "description, status, mode, consistent, quiesce, "
+            "require_quiesce, include_volumes, skip_unhealthy, "
+            "requested_by, created_at) VALUES ('gs', 'p', '', '', "
+            "'available', 'barrier', TRUE, TRUE, FALSE, TRUE, FALSE, "
+            "'manual', CURRENT_TIMESTAMP)"))
         conn.execute(sa.text(
             "INSERT INTO member_snapshots (id, group_snapshot_id, server_id, "
             "host, status, created_at) VALUES ('old', 'gs', 's1', 'h', "

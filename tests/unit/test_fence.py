@@ -1,5 +1,7 @@
+import threading
 import time
 
+import oslo_messaging as messaging
 import pytest
 
 from consistent_snap.coordinator import fence
@@ -197,7 +199,6 @@ class _Barrier:
 
 
 def test_no_database_write_while_a_barrier_holds_the_guests_frozen():
-    import threading
     log = []
     commits_sent = threading.Event()
 
@@ -227,3 +228,66 @@ def test_no_database_write_while_a_barrier_holds_the_guests_frozen():
     # One batch, after the thaw: the commits' reports.
     assert [e for e in log if e[0] == 'reports'] == [
         ('reports', ['captured', 'captured'])]
+
+
+class _FinalizeConf:
+    class coordinator:
+        fanout_workers = 4
+        finalize_timeout = 30
+        prepare_timeout = 1
+        liveness_interval = 0.05
+
+
+class _Finalizing:
+    """h1 finalizes at once; h2's call never returns.
+
+    h2's agent was killed with the message; it answers pings as
+    ``h2_ping`` says.
+    """
+
+    inbox = None
+
+    def __init__(self, h2_ping):
+        self.h2_ping = h2_ping
+        self.lost = threading.Event()
+
+    def finalize(self, context, host, snapshot_id, deadline, timeout=None):
+        if host == 'h2':
+            self.lost.wait(10)
+            raise messaging.MessagingTimeout()
+        return {'host': host, 'members': []}
+
+    def ping(self, context, host, timeout=None):
+        if host == 'h2':
+            return self.h2_ping()
+        return {'host': host, 'time': time.time(), 'started_at': 1.0}
+
+
+def _finalize(agents):
+    f = fence.Fence(_FinalizeConf, agents, None, 'gs', {'h1': [], 'h2': []},
+                    True)
+    f.agent_runs = {'h1': 1.0, 'h2': 1.0}  # As prepare read them.
+    started = time.monotonic()
+    try:
+        with pytest.raises(fence.Failed) as failed:
+            f.finalize()
+    finally:
+        agents.lost.set()
+    return str(failed.value), time.monotonic() - started
+
+
+def test_an_agent_restarted_while_finalizing_fails_the_snapshot_at_once():
+    message, took = _finalize(_Finalizing(
+        lambda: {'host': 'h2', 'time': time.time(), 'started_at': 2.0}))
+    assert message == ('The agent of host h2 restarted while it finalized '
+                       'its members, and what it was waiting for is lost')
+    assert took < 5  # Not finalize_timeout.
+
+
+def test_an_agent_gone_while_finalizing_fails_it_after_two_pings():
+    def gone():
+        raise messaging.MessagingTimeout()
+    message, took = _finalize(_Finalizing(gone))
+    assert message == ('Host h2 stopped answering while it finalized its '
+                       'members: is its consistent-snap-agent running?')
+    assert took < 5
