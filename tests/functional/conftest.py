@@ -235,6 +235,25 @@ def wait_volume(conn, volume, status, timeout=120):
         time.sleep(0.5)
 
 
+def attach_new_volume(demo, server, name):
+    """A new 1 GiB volume of the fake backend, attached to server."""
+    volume = demo.block_storage.create_volume(name=name, size=1,
+                                              volume_type='fake')
+    wait_volume(demo, volume, 'available')
+    demo.compute.create_volume_attachment(server, volume=volume.id)
+    wait_volume(demo, volume, 'in-use')
+    return volume
+
+
+def detach_volume(admin, demo, server, volume):
+    """Detach it, whatever status a test set on it meanwhile."""
+    admin.block_storage.reset_volume_status(volume, status='in-use',
+                                            attach_status=None,
+                                            migration_status=None)
+    demo.compute.delete_volume_attachment(server, volume.id)
+    wait_volume(demo, volume, 'available')
+
+
 def rabbitmqctl(*args):
     """rabbitmqctl against the test cloud's broker."""
     mc_dir = os.environ.get('MC_DIR', '/tmp/minicloud')

@@ -7,29 +7,22 @@ image the other members made is deleted.
 
 import pytest
 
+from tests.functional.conftest import attach_new_volume
+from tests.functional.conftest import detach_volume
 from tests.functional.conftest import images_left
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
-from tests.functional.conftest import wait_volume
 
 
 @pytest.fixture
 def volume_in_error(admin, demo, spread_servers, run_id):
     server = spread_servers['servers'][1]
-    volume = demo.block_storage.create_volume(
-        name='cs-broken-%s' % run_id, size=1, volume_type='fake')
-    wait_volume(demo, volume, 'available')
-    demo.compute.create_volume_attachment(server, volume=volume.id)
-    wait_volume(demo, volume, 'in-use')
+    volume = attach_new_volume(demo, server, 'cs-broken-%s' % run_id)
     admin.block_storage.reset_volume_status(volume, status='error',
                                             attach_status=None,
                                             migration_status=None)
     yield admin.compute.get_server(server.id)
-    admin.block_storage.reset_volume_status(volume, status='in-use',
-                                            attach_status=None,
-                                            migration_status=None)
-    demo.compute.delete_volume_attachment(server, volume.id)
-    wait_volume(demo, volume, 'available')
+    detach_volume(admin, demo, server, volume)
     demo.block_storage.delete_volume(volume)
 
 

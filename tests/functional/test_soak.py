@@ -12,7 +12,8 @@ Settings and figures: tests/soak/README.md.
 
 import pytest
 
-from tests.functional.conftest import wait_volume
+from tests.functional.conftest import attach_new_volume
+from tests.functional.conftest import detach_volume
 from tests.functional.test_real_guests import guests  # noqa: F401
 from tests.functional.test_real_guests import uris  # noqa: F401
 from tests.soak import driver
@@ -25,17 +26,9 @@ MAX_FREEZE_MS = 5000  # [agent] max_freeze_ms of the test cloud's agents.
 def soak_volume(admin, demo, spread_servers, run_id):
     """A volume attached to one fake member: Cinder's part of each run."""
     server = spread_servers['servers'][1]
-    volume = demo.block_storage.create_volume(
-        name='cs-soak-%s' % run_id, size=1, volume_type='fake')
-    wait_volume(demo, volume, 'available')
-    demo.compute.create_volume_attachment(server, volume=volume.id)
-    wait_volume(demo, volume, 'in-use')
+    volume = attach_new_volume(demo, server, 'cs-soak-%s' % run_id)
     yield volume
-    admin.block_storage.reset_volume_status(volume, status='in-use',
-                                            attach_status=None,
-                                            migration_status=None)
-    demo.compute.delete_volume_attachment(server, volume.id)
-    wait_volume(demo, volume, 'available')
+    detach_volume(admin, demo, server, volume)
     if any(demo.block_storage.snapshots(volume_id=volume.id)):
         # A failed soak keeps its snapshots for inspection, these too.
         print('volume %s kept: soak snapshots still hold snapshots of it'
