@@ -122,7 +122,8 @@ def test_scheduled_snapshots_come_and_old_ones_go(
     settled = _policy_when(
         api, created['id'], lambda p: p['last_result'] is not None,
         'a settled result', timeout=RUNS_WAIT)
-    assert re.match(r'^(available: snapshot \S+, skew [\d.]+ ms|error: .+)$',
+    assert re.match(r'^(available: snapshot \S+, cut (within [\d.]+ ms|'
+                    r'frozen together)|error: .+)$',
                     settled['last_result']), settled['last_result']
 
     listed = cli.json(DEMO, 'appgroup', 'policy', 'list', '--app-group',
