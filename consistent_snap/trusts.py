@@ -16,10 +16,12 @@ import threading
 
 from keystoneauth1 import loading as ks_loading
 import openstack
+from oslo_log import log as logging
 
 from consistent_snap import clients
 from consistent_snap.conf import service_credentials
 
+LOG = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _CONNECTIONS = collections.OrderedDict()
 _CACHED = 32  # Trusts of the snapshots in progress on this host.
@@ -75,6 +77,21 @@ def delete(conf, trust_id):
         trust_id, ignore_missing=True)
     with _LOCK:
         _CONNECTIONS.pop(trust_id, None)
+
+
+def revoke(conf, trust_id, forget, owner):
+    """Revoke the trust of a finished piece of work, then forget() it.
+
+    Nothing more is made with it; left alone it would last its whole
+    lifetime. A failure only leaves it to expire, so it is logged (naming
+    ``owner``), never raised: nobody waits on Keystone for it.
+    """
+    try:
+        delete(conf, trust_id)
+        forget()
+    except Exception as e:
+        LOG.warning('%s: its trust was not revoked, it expires by itself: '
+                    '%s', owner, e)
 
 
 def connection(conf, trust_id):

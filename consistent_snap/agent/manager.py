@@ -507,12 +507,12 @@ class AgentManager:
         capture, however slow, holds no guest frozen.
         """
         frozen = [m for m in members if m.get('frozen_at') is not None]
+        unfrozen = [m for m in members if m.get('frozen_at') is None]
         for member in frozen:
             self._wait_fixed(snap, member)
         self._thaw(snap)
-        for member in members:
-            if member not in frozen:
-                self._wait_fixed(snap, member)
+        for member in unfrozen:
+            self._wait_fixed(snap, member)
 
     def _thaw(self, snap):
         frozen, snap.frozen = snap.frozen, []

@@ -164,25 +164,34 @@ class Fence:
         self._on_phase = on_phase or (lambda status, **values: None)
         self._on_reports = on_reports or (lambda reports: None)
 
-    def _fanout(self, call, hosts=None, workers=None):
+    def _fanout(self, call, hosts=None, workers=None, meanwhile=None):
         """call(host) on every host at once: {host: result or exception}.
 
         workers: threads, by default fanout_workers; a phase whose calls
         block until T needs one per host, or the hosts beyond the first
         workers would get their message after T.
+        meanwhile: (interval, check): check(hosts not answered yet) every
+        interval seconds of the wait. What it raises is raised at once;
+        the calls still out end by their own timeouts.
         """
         hosts = self.hosts if hosts is None else hosts
-        results = {}
         workers = min(len(hosts), workers or
                       self.conf.coordinator.fanout_workers) or 1
-        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            futures = {pool.submit(call, host): host for host in hosts}
-            for future in concurrent.futures.as_completed(futures):
-                host = futures[future]
-                try:
-                    results[host] = future.result()
-                except Exception as e:
-                    results[host] = e
+        interval, check = meanwhile or (None, None)
+        pool = concurrent.futures.ThreadPoolExecutor(workers)
+        futures = {pool.submit(call, host): host for host in hosts}
+        pool.shutdown(wait=False)
+        pending = set(futures)
+        while pending:
+            _, pending = concurrent.futures.wait(pending, timeout=interval)
+            if pending:
+                check({futures[f] for f in pending})
+        results = {}
+        for future, host in futures.items():
+            try:
+                results[host] = future.result()
+            except Exception as e:
+                results[host] = e
         return results
 
     def _report_all(self, results):
@@ -417,23 +426,10 @@ class Fence:
             deadline = self._local(host, time.time() + timeout)
             return self.agents.finalize(self.context, host, self.id,
                                         deadline, timeout=timeout + 30)
-        pool = concurrent.futures.ThreadPoolExecutor(
-            min(len(self.hosts), self.conf.coordinator.fanout_workers) or 1)
-        futures = {pool.submit(finalize, host): host for host in self.hosts}
-        # Not waited for if a host is lost: its call ends by its timeout.
-        pool.shutdown(wait=False)
-        pending, unanswered = set(futures), collections.Counter()
-        while pending:
-            _, pending = concurrent.futures.wait(
-                pending, timeout=self.conf.coordinator.liveness_interval)
-            if pending:
-                self._check_alive({futures[f] for f in pending}, unanswered)
-        results = {}
-        for future, host in futures.items():
-            try:
-                results[host] = future.result()
-            except Exception as e:
-                results[host] = e
+        unanswered = collections.Counter()
+        results = self._fanout(finalize, meanwhile=(
+            self.conf.coordinator.liveness_interval,
+            lambda pending: self._check_alive(pending, unanswered)))
         self._report_all(results)
         self._raise_first_error('finalize', results)
         return results

@@ -331,23 +331,18 @@ def record_undone(context, snapshot_id, failed):
 def revoke_trust(conf, context, snapshot_id):
     """Revoke the trust a snapshot's request delegated, once it is final.
 
-    Nothing is made with it any more; left alone it would last its whole
-    lifetime. A policy's run uses the policy's trust, kept for its next
-    run. Called after the final status is written: nobody waits on
-    Keystone for it, and one that fails only leaves the trust to expire.
+    A policy's run uses the policy's trust, kept for its next run.
     """
     snap = db_api.group_snapshot_get(context, snapshot_id)
     if (not snap['trust_id'] or snap['status'] not in states.FINAL or
             snap['requested_by'].startswith(POLICY_RUN)):
         return
-    try:
-        trusts.delete(conf, snap['trust_id'])
-        db_api.group_snapshot_update(context, snapshot_id,
-                                     {'trust_id': None},
-                                     expected=(snap['status'],))
-    except Exception as e:
-        LOG.warning('Group snapshot %s: its trust was not revoked, it '
-                    'expires by itself: %s', snapshot_id, e)
+    trusts.revoke(
+        conf, snap['trust_id'],
+        lambda: db_api.group_snapshot_update(context, snapshot_id,
+                                             {'trust_id': None},
+                                             expected=(snap['status'],)),
+        'Group snapshot %s' % snapshot_id)
 
 
 def delete_artifacts(conf, context, snapshot_id):

@@ -43,19 +43,15 @@ def notify(notifier, context, restore, event):
 
 
 def revoke_trust(conf, context, restore):
-    """The trust its request delegated: nothing more is made with it.
-
-    A failure leaves it to expire (it lasts the restore's timeouts).
-    """
+    """Revoke the trust its request delegated, once it is final."""
     if not restore.get('trust_id'):
         return
-    try:
-        trusts.delete(conf, restore['trust_id'])
-        db_api.restore_update(context, restore['id'], {'trust_id': None},
-                              expected=(restore['status'],))
-    except Exception as e:
-        LOG.warning('Restore %s: its trust was not revoked, it expires by '
-                    'itself: %s', restore['id'], e)
+    trusts.revoke(
+        conf, restore['trust_id'],
+        lambda: db_api.restore_update(context, restore['id'],
+                                      {'trust_id': None},
+                                      expected=(restore['status'],)),
+        'Restore %s' % restore['id'])
 
 
 class StepFailed(Exception):
