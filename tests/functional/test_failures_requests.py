@@ -171,18 +171,22 @@ def test_a_server_held_by_another_groups_snapshot_is_409_by_name(
                       mode='barrier')
     assert first.status_code == 202, first.text
     first_id = first.json()['group_snapshot']['id']
-    assert _members_recorded(demo_api, first_id)['status'] not in (
-        'available', 'error')
-    before = _ids(demo_api)
-    expected = ('server %s is being captured by group snapshot %s: one '
-                'snapshot at a time may freeze a server. Wait for that '
-                'snapshot to end, then try again.' % (shared, first_id))
-    for body in ({'app_group': other['id']}, {'servers': [shared]}):
-        refused = _snapshot(demo_api, **body)
-        assert refused.status_code == 409, refused.text
-        assert refused.json()['error']['message'] == expected
-    assert _ids(demo_api) == before
-    assert wait_for_snapshot(demo_api, first_id)['status'] == 'available'
+    try:
+        assert _members_recorded(demo_api, first_id)['status'] not in (
+            'available', 'error')
+        before = _ids(demo_api)
+        expected = ('server %s is being captured by group snapshot %s: one '
+                    'snapshot at a time may freeze a server. Wait for that '
+                    'snapshot to end, then try again.' % (shared, first_id))
+        for body in ({'app_group': other['id']}, {'servers': [shared]}):
+            refused = _snapshot(demo_api, **body)
+            assert refused.status_code == 409, refused.text
+            assert refused.json()['error']['message'] == expected
+        assert _ids(demo_api) <= before
+    finally:
+        # Even on failure: the next tests need these servers free.
+        ended = wait_for_snapshot(demo_api, first_id)
+    assert ended['status'] == 'available', ended['error']
     # Ended: the server is free for the next snapshot at once.
     then = _snapshot(demo_api, app_group=other['id'])
     assert then.status_code == 202, then.text
@@ -197,8 +201,9 @@ def test_other_projects_readers_and_strangers(api_as, groups, spread_servers,
     demo = api_as('minicloud-demo')
     group = groups('mine-%s' % run_id, 'servers',
                    {'servers': [spread_servers['servers'][2].id]})
-    snap_id = _snapshot(demo, app_group=group['id']).json()[
-        'group_snapshot']['id']
+    response = _snapshot(demo, app_group=group['id'])
+    assert response.status_code == 202, response.text
+    snap_id = response.json()['group_snapshot']['id']
     wait_for_snapshot(demo, snap_id)
     path = '%s/%s' % (SNAPSHOTS, snap_id)
     alt = api_as('cs-alt')

@@ -44,10 +44,19 @@ def test_tempest_lists_the_plugin_tests(test_cloud):
     assert len(listed) >= EXPECTED, result.stdout
 
 
+def _failures(output):
+    """What a person needs from a failed run: the FAILED lines, then the
+    start of the first failure's traceback (the tail is only cleanups)."""
+    failed = [line for line in output.splitlines() if 'FAILED' in line]
+    start = output.find('Captured traceback')
+    shown = output[start:start + 6000] if start >= 0 else output[-6000:]
+    return '\n'.join(failed) + '\n' + shown
+
+
 def test_tempest_run_passes(test_cloud):
     result = _tempest(timeout=900)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert _total(output, 'Failed') == 0, output[-6000:]
+    assert result.returncode == 0, _failures(output)
+    assert _total(output, 'Failed') == 0, _failures(output)
     assert _total(output, 'Skipped') == 0, output[-6000:]
     assert _total(output, 'Passed') >= EXPECTED, output[-3000:]

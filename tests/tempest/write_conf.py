@@ -73,8 +73,7 @@ def tempest_conf(admin, workspace):
         'consistent_snap': {
             'availability_zones': ','.join(zones),
             'heat_stacks': 'orchestration' in catalog,
-            'snapshot_mode': 'barrier',
-            'build_timeout': 180},
+            'snapshot_mode': 'barrier'},
     }
 
 
