@@ -19,7 +19,8 @@ the time went, from what the snapshot recorded: request to T (resolving,
 prepare, clock probes, the lead), T to the last point fixed (the capture
 calls and Nova fixing the images), and the last point fixed to available
 (waiting for the images to become active, then the final write). The
-snapshots are deleted outside the timed window; the stack at the end.
+snapshots are deleted outside the timed window, and each deletion is
+waited for before the next round; the stack is deleted at the end.
 """
 
 import argparse
@@ -30,6 +31,7 @@ import statistics
 import sys
 import time
 
+from keystoneauth1 import adapter as ks_adapter
 import openstack
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -86,11 +88,26 @@ def heat_round(demo, stack):
     elapsed = time.time() - started
     if final != 'COMPLETE':
         raise RuntimeError('Heat snapshot %s: %s' % (made['id'], final))
-    return elapsed, lambda: demo.orchestration.delete(
-        '%s/%s' % (base, made['id']))
+    path = '%s/%s' % (base, made['id'])
+    return elapsed, lambda: _delete(demo.orchestration, path, _not_found)
 
 
-def cs_round(api, group_id, mode):
+def _delete(adapter, path, gone):
+    """Delete, then wait until gone(GET's response).
+
+    A deletion still running would load the cloud in the next round's
+    timed window.
+    """
+    adapter.delete(path, raise_exc=False)
+    _until(lambda: adapter.get(path, raise_exc=False), gone,
+           'the deletion of %s' % path)
+
+
+def _not_found(response):
+    return response.status_code == 404
+
+
+def cs_round(api, service, group_id, mode):
     """A group snapshot: (seconds, {phase: seconds}, its delete)."""
     started = time.time()
     snap = api('POST', '/v1/group-snapshots', {'group_snapshot': {
@@ -109,7 +126,11 @@ def cs_round(api, group_id, mode):
     phases = {'request to T': fence_at - started,
               'T to last fixed': fixed - fence_at,
               'last fixed to available': started + elapsed - fixed}
-    return elapsed, phases, lambda: api('DELETE', path)
+
+    def gone(response):
+        return _not_found(response) or response.json()['group_snapshot'][
+            'status'] in ('deleted', 'error')
+    return elapsed, phases, lambda: _delete(service, path, gone)
 
 
 def _row(name, values):
@@ -126,6 +147,8 @@ def main():
     os.environ.update(cloud_plugin.env())
     demo = openstack.connect(cloud='minicloud-demo')
     api = Api(demo)
+    service = ks_adapter.Adapter(session=demo.session, interface='public',
+                                 service_type=cloud_plugin.SERVICE_TYPE)
     run = '%x' % int(time.time())
     stack = _stack(demo, run, args.servers)
     group = api('POST', '/v1/app-groups', {'app_group': {
@@ -140,7 +163,8 @@ def main():
             seconds['heat'].append(elapsed)
             delete()
             for mode in MODES:
-                elapsed, parts, delete = cs_round(api, group['id'], mode)
+                elapsed, parts, delete = cs_round(api, service,
+                                                  group['id'], mode)
                 seconds['cs-' + mode].append(elapsed)
                 for name, value in parts.items():
                     phases[mode].setdefault(name, []).append(value)

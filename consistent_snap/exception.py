@@ -153,6 +153,13 @@ class AbortRefused(Conflict):
                'them.')
 
 
+class CloudUnreachable(Conflict):
+    msg_fmt = ('host %(host)s could not reach the cloud\'s APIs as the '
+               'snapshot\'s requester (%(driver)s, through the request\'s '
+               'trust): %(reason)s. Nothing was frozen; check Keystone and '
+               'the agent\'s [service_credentials], then try again.')
+
+
 class SnapshotUnknownOnHost(Conflict):
     msg_fmt = ('Group snapshot %(snapshot)s is unknown on host %(host)s '
                '(the agent restarted?); it must be taken again.')

@@ -59,7 +59,7 @@ class _HostSnapshot:
 
 
 class AgentManager:
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host, quiescer=None, capturers=None,
@@ -182,16 +182,29 @@ class AgentManager:
                 'started_at': self.started_at}
 
     @messaging.expose
-    @messaging.expected_exceptions(exception.MembersNotOnHost,
+    @messaging.expected_exceptions(exception.CloudUnreachable,
+                                   exception.MembersNotOnHost,
                                    exception.SnapshotAborted)
-    def prepare(self, context, snapshot_id, members):
+    def prepare(self, context, snapshot_id, members, trust_id=None):
         snap = self._snapshot(snapshot_id, 'prepare', members)
+        snap.trust_id = trust_id
 
         def check():
             if self.conf.agent.check_host:
                 self._check_host(snap)
+            self._warm_up_capturers(snap)
             return {'host': self.host, 'members': len(snap.members)}
         return self._once(snap, 'prepare', check)
+
+    def _warm_up_capturers(self, snap):
+        """The capturers' first calls as the requester, now, not after T."""
+        for capturer in self._capturers(snap):
+            try:
+                capturer.warm_up(list(snap.members.values()))
+            except Exception as e:
+                raise exception.CloudUnreachable(
+                    host=self.host, driver=type(capturer).__name__,
+                    reason=rpc.remote_message(e)) from e
 
     def _check_host(self, snap):
         here = {s.id for s in clients.service_connection(self.conf).compute

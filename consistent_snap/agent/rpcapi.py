@@ -13,9 +13,10 @@ class AgentAPI:
         1.1 - commit takes capture_at; fence_broadcast
         1.2 - fence_broadcast: the hosts that prepared the snapshot act;
               offsets holds only the clocks that are off
+        1.3 - prepare takes trust_id
     """
 
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
 
     def __init__(self, timeout=None, inbox=None, reply_to=None):
         # With an inbox (coordinator.inbox.FenceInbox served as reply_to),
@@ -44,10 +45,19 @@ class AgentAPI:
         """The agent's host name and wall clock, for health and offsets."""
         return self._call(context, host, 'ping', timeout=timeout)
 
-    def prepare(self, context, host, snapshot_id, members, timeout):
-        """Check the members run here; answer with the agent's clock."""
+    def prepare(self, context, host, snapshot_id, members, timeout,
+                trust_id=None):
+        """Check the members run here; answer with the agent's clock.
+
+        With a trust, the agent also authenticates through it now, so
+        that its first call after T does not wait for Keystone.
+        """
+        if trust_id is None:
+            return self._call(context, host, 'prepare', timeout=timeout,
+                              snapshot_id=snapshot_id, members=members)
         return self._call(context, host, 'prepare', timeout=timeout,
-                          snapshot_id=snapshot_id, members=members)
+                          version='1.3', snapshot_id=snapshot_id,
+                          members=members, trust_id=trust_id)
 
     def capture(self, context, host, snapshot_id, members, fence_at,
                 deadline, quiesce, max_freeze_ms, timeout, priority=False,

@@ -82,6 +82,11 @@ def _next_query(body, key):
     return {k: v[0] if len(v) == 1 else v for k, v in query.items()}
 
 
+def read_one_image(conn):
+    """Glance's first call as this connection (see Capturer.warm_up)."""
+    next(iter(conn.image.images(limit=1)), None)
+
+
 def is_admin(conn):
     """Whether conn's token carries the admin role.
 
@@ -131,6 +136,15 @@ class Capturer(metaclass=abc.ABCMeta):
     def delete(self, artifact):
         """Delete the artifact; a missing one is already deleted."""
 
+    def warm_up(self, members):
+        """In prepare, the first calls as the requester: cheap reads.
+
+        A token is had, each service's versions discovered, and each
+        service has checked that token, before T: after T, that took
+        seconds of the fence's window. Reading the members also checks
+        that the requester may still act on them.
+        """
+
     def find(self, snapshot_id):
         """Artifacts labelled with the group snapshot, wherever made.
 
@@ -139,15 +153,25 @@ class Capturer(metaclass=abc.ABCMeta):
         return []
 
     def wait_fixed(self, capture, deadline):
-        """Poll until every artifact is fixed; record when."""
+        """Poll until every artifact is fixed; record when.
+
+        The interval doubles from poll_interval to poll_max_interval: a
+        fast point is seen at once, and a slow one (seconds, for Nova) is
+        not polled so often that the polls slow the cloud that fixes it.
+        fixed_at is when it was seen fixed: late by at most one interval,
+        never early.
+        """
         pending = list(capture.artifacts)
+        interval = self.conf.agent.poll_interval
         while pending:
             pending = [a for a in pending if not self.is_fixed(a)]
             if pending:
                 if time.time() > deadline:
                     raise TimeoutError('%s still not fixed' % ', '.join(
                         a['id'] for a in pending))
-                time.sleep(self.conf.agent.poll_interval)
+                time.sleep(interval)
+                interval = min(interval * 2,
+                               self.conf.agent.poll_max_interval)
         capture.fixed_at = time.time()
         return capture
 

@@ -76,6 +76,11 @@ class CinderCapturer(base.Capturer):
 
     artifact_types = (SNAPSHOT, GROUP_SNAPSHOT)
 
+    def warm_up(self, members):
+        for member in members:
+            for volume in member.get('volumes', ()):
+                self.conn.block_storage.get_volume(volume['id'])
+
     def capture(self, member, labels):
         artifacts = []
         called_at = time.time()

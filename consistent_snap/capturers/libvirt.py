@@ -60,6 +60,9 @@ class LibvirtCapturer(base.Capturer):
 
     artifact_types = (DISK,)
 
+    def warm_up(self, members):
+        base.read_one_image(self.conn)  # For the upload, after the thaw.
+
     def capture(self, member, labels):
         libvirt = libvirt_host.libvirt
         dom = libvirt_host.domain(self.conf, member['server_id'])

@@ -46,6 +46,11 @@ class NovaCapturer(base.Capturer):
 
     artifact_types = ('image',)
 
+    def warm_up(self, members):
+        for member in members:
+            self.conn.compute.get_server(member['server_id'])
+        base.read_one_image(self.conn)
+
     def capture(self, member, labels):
         if member.get('volume_backed'):
             return base.Capture(artifacts=[], called_at=time.time(),

@@ -25,8 +25,14 @@ opts = [
                       'max_freeze_ms all the same; a point fixed later is '
                       'reported crash-consistent.'),
     cfg.FloatOpt('poll_interval', default=0.05, min=0.01,
-                 help='Seconds between polls of an image or volume snapshot '
-                      'while waiting for its point in time to be fixed.'),
+                 help='Seconds before the second poll of an image or volume '
+                      'snapshot while waiting for its point in time to be '
+                      'fixed; each next wait doubles, up to '
+                      'poll_max_interval.'),
+    cfg.FloatOpt('poll_max_interval', default=0.25, min=0.01,
+                 help='The longest wait between two such polls: how late, '
+                      'at most, a point is seen fixed (and a frozen guest '
+                      'thawed after it).'),
     cfg.IntOpt('tombstone_hours', default=24, min=1,
                help='Hours an agent remembers, in $state_path/agent-<host>-'
                     'aborted.json, that a group snapshot was aborted on it: '

@@ -245,7 +245,8 @@ class Fence:
         def prepare(host):
             sent.append(time.time())
             return self.agents.prepare(self.context, host, self.id,
-                                       self.by_host[host], timeout=timeout)
+                                       self.by_host[host], timeout=timeout,
+                                       trust_id=self.trust_id)
         # fanout_workers at a time, not a thread per host: prepare does not
         # wait for T, and a thousand threads would queue for the
         # transport's connections rather than send.

@@ -3,10 +3,12 @@
 import threading
 import time
 
+import oslo_messaging as messaging
 import pytest
 
 from consistent_snap.agent import manager
 from consistent_snap.capturers import fake
+from consistent_snap import exception
 from consistent_snap.quiescers import base as quiescer_base
 
 MEMBERS = [{'server_id': 's1', 'name': 'web-0', 'volumes': []},
@@ -425,3 +427,55 @@ def test_a_server_frozen_by_one_snapshot_is_refused_to_another(agent):
     assert agent.deadman.wait_idle(5)
     again = agent.capture(None, 'gs-third', MEMBERS, None, None, True, 2000)
     assert {m['status'] for m in again['members']} == {'captured'}
+
+
+class WarmingCapturer(CountingCapturer):
+    """Records warm_up, or fails it as an unreachable Keystone would."""
+
+    def __init__(self, conf, connection, error=None):
+        super().__init__(conf, connection)
+        self.error, self.warmed = error, 0
+
+    def warm_up(self, members):
+        if self.error:
+            raise self.error
+        self.warmed += 1
+
+
+def _warming_agent(conf, tmp_path, capturer):
+    conf.set_override('check_host', False, group='agent')
+    conf.set_override('state_path', str(tmp_path))
+    agent = manager.AgentManager(conf, 'compute-1',
+                                 quiescer=RecordingQuiescer(conf),
+                                 capturers=[capturer])
+    agent.start()
+    return agent
+
+
+def test_prepare_warms_the_capturers_up_so_nothing_authenticates_after_t(
+        conf, tmp_path):
+    capturer = WarmingCapturer(conf, None)
+    agent = _warming_agent(conf, tmp_path, capturer)
+    agent.prepare(None, 'gs1', MEMBERS, trust_id='t1')
+    assert (capturer.warmed, capturer.captures) == (1, 0)
+    report = agent.capture(None, 'gs1', MEMBERS, None, None, True, 2000)
+    assert {m['status'] for m in report['members']} == {'captured'}
+    assert capturer.warmed == 1
+
+
+def test_a_capturer_that_cannot_authenticate_fails_prepare_freezing_nothing(
+        conf, tmp_path):
+    capturer = WarmingCapturer(conf, None, error=RuntimeError(
+        'Unable to establish connection to http://keystone/v3/auth/tokens'))
+    agent = _warming_agent(conf, tmp_path, capturer)
+    with pytest.raises(messaging.ExpectedException) as raised:
+        agent.prepare(None, 'gs1', MEMBERS, trust_id='t1')
+    error = raised.value.exc_info[1]
+    assert isinstance(error, exception.CloudUnreachable)
+    assert str(error) == (
+        "host compute-1 could not reach the cloud's APIs as the snapshot's "
+        "requester (WarmingCapturer, through the request's trust): Unable "
+        "to establish connection to http://keystone/v3/auth/tokens. Nothing "
+        "was frozen; check Keystone and the agent's [service_credentials], "
+        "then try again.")
+    assert agent.quiescer.freezes == 0

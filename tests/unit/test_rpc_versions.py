@@ -30,3 +30,27 @@ def test_only_the_rpc_api_is_exposed(server, methods):
     exposed = {name for name in dir(server)
                if getattr(getattr(server, name), 'exposed', False)}
     assert exposed == methods
+
+
+class _Recorder:
+    """Stands in for an oslo.messaging RPCClient: records what is sent."""
+
+    def __init__(self):
+        self.sent = []
+
+    def prepare(self, **options):
+        self.options = options
+        return self
+
+    def call(self, context, method, **kwargs):
+        self.sent.append((self.options.get('version'), method, kwargs))
+
+
+@pytest.mark.parametrize('trust_id, version', [(None, None), ('t1', '1.3')])
+def test_prepare_sends_a_trust_only_as_1_3(trust_id, version):
+    api = agent_rpcapi.AgentAPI.__new__(agent_rpcapi.AgentAPI)
+    api.client = _Recorder()
+    api.prepare(None, 'compute-1', 'gs1', [], timeout=5, trust_id=trust_id)
+    (sent_version, method, kwargs), = api.client.sent
+    assert (sent_version, method) == (version, 'prepare')
+    assert ('trust_id' in kwargs) == (trust_id is not None)
