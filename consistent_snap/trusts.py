@@ -88,10 +88,16 @@ def revoke(conf, trust_id, forget, owner):
     """
     try:
         delete(conf, trust_id)
-        forget()
     except Exception as e:
         LOG.warning('%s: its trust was not revoked, it expires by itself: '
                     '%s', owner, e)
+        return
+    try:
+        forget()
+    except Exception as e:
+        # Deleted meanwhile, say: a revoked trust's id is harmless.
+        LOG.info('%s: its trust was revoked; its id stays recorded (%s)',
+                 owner, e)
 
 
 def connection(conf, trust_id):

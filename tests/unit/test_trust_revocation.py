@@ -60,3 +60,29 @@ def test_a_policy_s_run_leaves_the_policy_s_trust_for_its_next_run(
     snapshot.revoke_trust(conf, admin, snap['id'])
     assert revoked == []
     assert db.group_snapshot_get(admin, snap['id'])['trust_id']
+
+
+def test_a_trust_revoked_as_its_snapshot_is_deleted_is_not_called_kept(
+        conf, revoked, caplog):
+    # The bench deletes a snapshot the moment it is available: the trust
+    # is revoked, then the row has moved on to deleting.
+    def row_moved_on():
+        raise RuntimeError('Group snapshot gs-1 is deleting')
+    caplog.set_level('INFO')
+    trusts.revoke(conf, 't-1', row_moved_on, 'Group snapshot gs-1')
+    assert revoked == ['t-1']
+    assert 'was not revoked' not in caplog.text
+    assert 'its trust was revoked; its id stays recorded' in caplog.text
+
+
+def test_a_trust_keystone_would_not_revoke_is_said_to_expire(
+        conf, monkeypatch, caplog):
+    def refused(conf, trust_id):
+        raise RuntimeError('Keystone answered 503')
+    monkeypatch.setattr(trusts, 'delete', refused)
+    forgotten = []
+    trusts.revoke(conf, 't-1', lambda: forgotten.append(1),
+                  'Group snapshot gs-1')
+    assert forgotten == []
+    assert ('Group snapshot gs-1: its trust was not revoked, it expires by '
+            'itself: Keystone answered 503') in caplog.text
