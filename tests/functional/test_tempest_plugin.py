@@ -45,8 +45,11 @@ def test_tempest_lists_the_plugin_tests(test_cloud):
 
 
 def _failures(output):
-    """What a person needs from a failed run: the FAILED lines, then the
-    start of the first failure's traceback (the tail is only cleanups)."""
+    """What a person needs from a failed run.
+
+    The FAILED lines, then the start of the first failure's traceback
+    (the output's tail is only cleanups).
+    """
     failed = [line for line in output.splitlines() if 'FAILED' in line]
     start = output.find('Captured traceback')
     shown = output[start:start + 6000] if start >= 0 else output[-6000:]
