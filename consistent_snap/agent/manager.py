@@ -45,6 +45,7 @@ class _HostSnapshot:
         self.replies = {}
         self.captures = {}
         self.capturers = None
+        self.capturers_trust_id = None  # The trust they act through.
         self.trust_id = None
         self.frozen = []
         self.held = []  # The members a freeze may have reached.
@@ -123,8 +124,15 @@ class AgentManager:
                         'first prepare will try again', e)
 
     def _capturers(self, snap):
-        """The snapshot's capturers: as its requester, through the trust."""
-        if snap.capturers is None:
+        """The snapshot's capturers: as its requester, through the trust.
+
+        Made again if the trust changed: a coordinator older than 1.3
+        sends none with prepare, and artifacts made through the service's
+        own connection would land in the wrong project.
+        """
+        if (snap.capturers is None or
+                snap.capturers_trust_id != snap.trust_id):
+            snap.capturers_trust_id = snap.trust_id
             if self._injected_capturers is not None:
                 snap.capturers = self._injected_capturers
             else:

@@ -479,3 +479,26 @@ def test_a_capturer_that_cannot_authenticate_fails_prepare_freezing_nothing(
         "was frozen; check Keystone and the agent's [service_credentials], "
         "then try again.")
     assert agent.quiescer.freezes == 0
+
+
+def test_capturers_act_through_the_trust_the_capture_brings(
+        conf, tmp_path, monkeypatch):
+    # A coordinator older than RPC 1.3 sends no trust with prepare: the
+    # capture's trust must still be the one the artifacts are made with.
+    monkeypatch.setattr(manager.trusts, 'connection',
+                        lambda conf, trust_id: 'as the requester ' + trust_id)
+    monkeypatch.setattr(manager.clients, 'service_connection',
+                        lambda conf: 'as the service')
+    conf.set_override('check_host', False, group='agent')
+    conf.set_override('state_path', str(tmp_path))
+    conf.set_override('capturers', ['fake'], group='agent')
+    agent = manager.AgentManager(conf, 'compute-1',
+                                 quiescer=RecordingQuiescer(conf))
+    agent.start()
+    agent.prepare(None, 'gs1', MEMBERS)
+    assert [c.conn for c in agent._snapshots['gs1'].capturers] == [
+        'as the service']
+    agent.capture(None, 'gs1', MEMBERS, None, None, True, 2000,
+                  trust_id='t1')
+    assert [c.conn for c in agent._snapshots['gs1'].capturers] == [
+        'as the requester t1']
