@@ -16,6 +16,7 @@ import threading
 
 from keystoneauth1 import loading as ks_loading
 import openstack
+from openstack import exceptions as sdk_exceptions
 from oslo_log import log as logging
 
 from consistent_snap import clients
@@ -27,6 +28,8 @@ _CONNECTIONS = collections.OrderedDict()
 _CACHED = 32  # Trusts of the snapshots in progress on this host.
 # Only what the capture needs, never the user's admin role.
 DELEGATED_ROLES = ('member', 'reader')
+# Requests of one user within one second, each with its own trust.
+_SAME_SECOND_TRIES = 20
 
 
 def _connection(conf, auth):
@@ -47,16 +50,25 @@ def create(conf, user_auth, context, lifetime_s=None):
     """
     trustee = clients.service_connection(conf).current_user_id
     roles = [{'name': r} for r in context.roles if r in DELEGATED_ROLES]
-    expiry = {}
-    if lifetime_s is not None:
-        expires_at = (datetime.datetime.now(datetime.timezone.utc) +
-                      datetime.timedelta(seconds=lifetime_s))
-        expiry['expires_at'] = expires_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
-    trust = _connection(conf, user_auth).identity.create_trust(
-        trustor_user_id=context.user_id, trustee_user_id=trustee,
-        project_id=context.project_id, roles=roles, is_impersonation=True,
-        **expiry)
-    return trust.id
+    identity = _connection(conf, user_auth).identity
+    fields = dict(trustor_user_id=context.user_id, trustee_user_id=trustee,
+                  project_id=context.project_id, roles=roles,
+                  is_impersonation=True)
+    if lifetime_s is None:
+        return identity.create_trust(**fields).id
+    expires_at = (datetime.datetime.now(datetime.timezone.utc) +
+                  datetime.timedelta(seconds=lifetime_s))
+    for attempt in range(_SAME_SECOND_TRIES):
+        try:
+            return identity.create_trust(expires_at=(
+                expires_at + datetime.timedelta(seconds=attempt)).strftime(
+                    '%Y-%m-%dT%H:%M:%S.%fZ'), **fields).id
+        except sdk_exceptions.ConflictException:
+            # Keystone keeps one trust per trustor, trustee, project and
+            # expiry, to the second: a request of the same user in the
+            # same second expires one second later.
+            if attempt == _SAME_SECOND_TRIES - 1:
+                raise
 
 
 def from_request(conf, req, context, lifetime_s=None):
