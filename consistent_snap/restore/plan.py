@@ -15,7 +15,18 @@ from consistent_snap import states
 
 MANIFEST_VERSION = 1
 LABEL = 'consistent_snap_restore_id'
-STAGES = ('server_group', 'ports', 'volumes', 'servers', 'attachments')
+NEW, IN_PLACE = 'new', 'in_place'
+STAGES = {
+    NEW: ('server_group', 'ports', 'volumes', 'servers', 'attachments'),
+    # The servers keep their ids, ports and addresses: stopped, their
+    # volumes detached (Cinder reverts only an available volume), reverted
+    # and their root disks rebuilt from the member images, then put back.
+    IN_PLACE: ('stop', 'detach', 'revert', 'rebuild', 'attachments',
+               'start'),
+}
+# What only a new copy can use.
+NEW_ONLY = ('network_map', 'flavor_map', 'az_map', 'volume_type_map',
+            'keep_ips', 'name_suffix', 'as_app_group')
 
 
 def _problem(member, check, message):
@@ -79,13 +90,15 @@ class Plan:
     conn: the service's connection; every read is filtered to the project.
     """
 
-    def __init__(self, conn, snap, options, project_id, restore_id=None):
+    def __init__(self, conn, snap, options, project_id, restore_id=None,
+                 mode=NEW):
         self.conn = conn
         self.snap = snap
         self.options = options
         self.project_id = project_id
-        self.suffix = options.get('name_suffix') or '-restored-%s' % (
-            (restore_id or 'plan')[:8])
+        self.mode = mode
+        self.suffix = '' if mode == IN_PLACE else options.get(
+            'name_suffix') or '-restored-%s' % ((restore_id or 'plan')[:8])
         self.problems = []
         self.members = []
         self.server_group = None
@@ -104,6 +117,9 @@ class Plan:
             if planned is not None:
                 self.members.append(planned)
         if not self.members:
+            return self
+        if self.mode == IN_PLACE:
+            self._check_in_place()
             return self
         self._server_group()
         self._check_cloud()
@@ -221,6 +237,78 @@ class Plan:
                 self._check(member, 'network', lambda m=member, p=port: (
                     self._network(m, p)))
         self._check(None, 'quota', self._quota)
+        self._check(None, 'name', self._names_taken)
+
+    def _check_in_place(self):
+        used = [k for k in NEW_ONLY if self.options.get(k)]
+        if used:
+            self.problems.append(_problem(None, 'mode', (
+                '%s: only for a restore as a new copy; in place, the '
+                'servers keep what they have' % ', '.join(
+                    '--' + k.replace('_', '-') for k in used))))
+        for member in self.members:
+            self._check(member, 'server',
+                        lambda m=member: self._server_in_place(m))
+            boot = member['manifest']['boot_volume_id']
+            if boot:
+                self.problems.append(_problem(member, 'boot_volume', (
+                    'its root disk is boot volume %s, which Cinder cannot '
+                    'revert while its server uses it: restore it as a new '
+                    'copy' % boot)))
+            elif member['image_id']:
+                self._check(member, 'image', lambda m=member: self._image(
+                    m['image_id']))
+            for volume in member['volumes']:
+                if volume['boot_index'] != 0:
+                    self._check(member, 'volume', lambda m=member, v=volume: (
+                        self._revertible(m, v)))
+
+    def _server_in_place(self, member):
+        try:
+            server = self.conn.compute.get_server(member['server_id'])
+        except sdk_exceptions.NotFoundException:
+            server = None
+        if server is None or server.project_id != self.project_id:
+            return ('server %s no longer exists: restore it as a new copy' %
+                    member['server_id'])
+        if server.status not in ('ACTIVE', 'SHUTOFF'):
+            return ('server %s is %s: in place, it must be ACTIVE or '
+                    'SHUTOFF' % (server.id, server.status))
+
+    def _revertible(self, member, volume):
+        """Why Cinder would refuse to revert it to its snapshot, if it would.
+
+        Cinder reverts a volume only to its latest snapshot, at the
+        snapshot's size; and only a detached one, which the run sees to.
+        """
+        storage = self.conn.block_storage
+        try:
+            current = storage.get_volume(volume['id'])
+        except sdk_exceptions.NotFoundException:
+            current = None
+        if current is None or current.project_id != self.project_id:
+            return ('volume %s no longer exists: restore as a new copy' %
+                    volume['id'])
+        attached = [a['server_id'] for a in current.attachments or ()]
+        if attached != [member['server_id']]:
+            return ('volume %s is no longer attached to this server alone '
+                    '(attached to: %s): reattach it or restore as a new '
+                    'copy' % (volume['id'], ', '.join(attached) or 'none'))
+        problem = self._volume_snapshot(volume)
+        if problem:
+            return problem
+        snapshots = list(storage.snapshots(details=True, all_projects=True,
+                                           volume_id=volume['id']))
+        latest = max(snapshots, key=lambda s: s.created_at)
+        if latest.id != volume['snapshot_id']:
+            return ('volume %s has a later snapshot (%s) than this group '
+                    'snapshot\'s: Cinder reverts a volume only to its '
+                    'latest; restore as a new copy' % (volume['id'],
+                                                       latest.id))
+        if current.size != latest.size:
+            return ('volume %s is %d GiB, its snapshot %d GiB: Cinder '
+                    'reverts only at the snapshot\'s size; restore as a new '
+                    'copy' % (volume['id'], current.size, latest.size))
 
     def _image(self, image_id):
         image = self.conn.image.find_image(image_id, ignore_missing=True)
@@ -286,6 +374,25 @@ class Plan:
                     'copy of the network (--network-map) or without '
                     '--keep-ips' % (network.name, ', '.join(taken)))
 
+    def _names_taken(self):
+        """Names the restore would give that the project already uses.
+
+        A server group's name is also how a clean-up after a crash knows
+        the group as the restore's: it must be new in the project.
+        """
+        taken = sorted(
+            s.name for s in self.conn.compute.servers(
+                all_projects=True, project_id=self.project_id)
+            if s.name in {m['name'] for m in self.members})
+        if self.server_group and any(
+                g.project_id == self.project_id and
+                g.name == self.server_group['name']
+                for g in self.conn.compute.server_groups(all_projects=True)):
+            taken.append('server group %s' % self.server_group['name'])
+        if taken:
+            return ('names already used in the project: %s; choose another '
+                    '--name-suffix' % ', '.join(taken))
+
     def _quota(self):
         need = collections.Counter()
         for member in self.members:
@@ -327,10 +434,13 @@ class Plan:
                           'action': 'create server group %s (%s)' % (
                               self.server_group['name'],
                               self.server_group['policy'])})
-        for stage in STAGES[1:]:
+        for stage in STAGES[self.mode]:
+            if stage == 'server_group':
+                continue
             for member in self.members:
                 for action in _actions(stage, member,
-                                       self.options.get('keep_ips')):
+                                       self.options.get('keep_ips'),
+                                       self.mode == IN_PLACE):
                     steps.append({'stage': stage,
                                   'server_id': member['server_id'],
                                   'action': action})
@@ -339,6 +449,8 @@ class Plan:
     def view(self):
         return {'ok': not self.problems, 'problems': self.problems,
                 'steps': self.steps(),
+                'server_group': self.server_group and self.server_group[
+                    'name'],
                 'members': [m['server_id'] for m in self.members]}
 
 
@@ -348,9 +460,23 @@ def _short(key, need, limit, used):
     return ['%s: %d needed, %d of %d in use' % (key, need, used, limit)]
 
 
-def _actions(stage, member, keep_ips):
+def _actions(stage, member, keep_ips, in_place):
     name = member['name']
-    if stage == 'ports':
+    reverted = [v for v in member['volumes'] if v['boot_index'] != 0]
+    if stage == 'stop':
+        yield 'stop %s if it is ACTIVE' % name
+    elif stage == 'start':
+        yield 'start %s again if this restore stopped it' % name
+    elif stage == 'detach':
+        for volume in reverted:
+            yield 'detach volume %s from %s' % (volume['id'], name)
+    elif stage == 'revert':
+        for volume in reverted:
+            yield 'revert volume %s to snapshot %s' % (
+                volume['id'], volume['snapshot_id'])
+    elif stage == 'rebuild':
+        yield 'rebuild %s from image %s' % (name, member['image_id'])
+    elif stage == 'ports':
         for port in member['ports']:
             yield 'create a port of %s on network %s%s' % (
                 name, port['network_id'], (' with %s, MAC %s' % (
@@ -367,8 +493,9 @@ def _actions(stage, member, keep_ips):
             'image %s' % member['image_id'] if member['image_id'] else
             'its restored boot volume')
     elif stage == 'attachments':
-        for volume in member['volumes']:
-            if volume['boot_index'] != 0:
-                yield 'attach the volume restored from %s to %s%s' % (
-                    volume['id'], name, ' as %s' % volume['device']
-                    if volume['device'] else '')
+        verb = ('reattach volume %s' if in_place else
+                'attach the volume restored from %s')
+        for volume in reverted:
+            yield (verb + ' to %s%s') % (
+                volume['id'], name,
+                ' as %s' % volume['device'] if volume['device'] else '')

@@ -14,6 +14,7 @@ taskflow's persistence would add a second schema and backend for it.
 
 import concurrent.futures
 import datetime
+import functools
 import time
 
 from openstack import exceptions as sdk_exceptions
@@ -22,6 +23,7 @@ from oslo_log import log as logging
 from consistent_snap import clients
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
+from consistent_snap.restore import in_place
 from consistent_snap.restore import plan as restore_plan
 from consistent_snap import states
 from consistent_snap import trusts
@@ -139,13 +141,20 @@ class RestoreRun:
                 self.context, self.restore['group_snapshot_id'])
             plan = restore_plan.Plan(
                 self.admin, snap, self.restore['options'],
-                self.restore['project_id'], self.id).make()
+                self.restore['project_id'], self.id,
+                mode=self.restore['mode']).make()
             if plan.problems:
                 raise exception.RestorePlanFailed(
                     count=len(plan.problems), problems='; '.join(
                         p['message'] for p in plan.problems))
             self._move(R.RESTORING, plan=plan.view())
-            self._restore(plan)
+            if plan.mode == restore_plan.IN_PLACE:
+                in_place.InPlace(
+                    self.conf, self._user(),
+                    functools.partial(_each, self.conf.restore.workers),
+                    self._step).restore(plan.members)
+            else:
+                self._restore_new(plan)
             self._move(R.AVAILABLE, members=self._evidence(),
                        ready_s=time.time() - self._requested_at())
             LOG.info('Restore %s available: %d servers in %.1f s', self.id,
@@ -161,8 +170,10 @@ class RestoreRun:
 
     def _evidence(self):
         members = list(self.evidence.values())
+        last = 'start' if self.restore['mode'] == restore_plan.IN_PLACE else (
+            'server')
         for member in members:
-            active = [s for s in member['steps'] if s['step'] == 'server']
+            active = [s for s in member['steps'] if s['step'] == last]
             if active and 'ended_at' in active[0]:
                 member['active_s'] = (active[0]['ended_at'] -
                                       self._requested_at())
@@ -176,7 +187,7 @@ class RestoreRun:
         """
         message = str(error)
         if not isinstance(error, (exception.ConsistentSnapException,
-                                  StepFailed)):
+                                  StepFailed, in_place.InPlaceFailed)):
             LOG.error('Restore %s: unexpected error', self.id, exc_info=error)
         LOG.error('Restore %s failed: %s', self.id, message)
         left = undo(self.conf, self.context, self.id)
@@ -193,7 +204,7 @@ class RestoreRun:
 
     # -- the stages ------------------------------------------------------
 
-    def _restore(self, plan):
+    def _restore_new(self, plan):
         conn = self._user()
         workers = self.conf.restore.workers
         label = {LABEL: self.id}
@@ -327,11 +338,10 @@ def undo(conf, context, restore_id):
     admin = clients.service_connection(conf)
     restore = db_api.restore_get(context, restore_id)
     ledger = [r for r in restore['resources'] if not r['deleted']]
-    for server in admin.compute.servers(
-            all_projects=True, project_id=restore['project_id']):
-        if (server.metadata or {}).get(LABEL) == restore_id and not any(
-                r['resource_id'] == server.id for r in ledger):
-            ledger.append({'type': 'server', 'resource_id': server.id})
+    recorded = {r['resource_id'] for r in ledger}
+    ledger += [{'type': kind, 'resource_id': found}
+               for kind, found in _labelled(admin, restore)
+               if found not in recorded]
     failed = []
     for kind in DELETE_ORDER:
         gone = []
@@ -347,6 +357,35 @@ def undo(conf, context, restore_id):
             db_api.restore_resource_deleted(context, restore_id, kind,
                                             resource_id)
     return failed
+
+
+def _labelled(admin, restore):
+    """(kind, id) of what carries the restore's label in its project.
+
+    A coordinator killed between the cloud's answer and its ledger write
+    leaves such a resource unrecorded. Server groups carry no label: the
+    one named as its plan says is the restore's, since the plan refuses a
+    name already taken in the project.
+    """
+    project, label = restore['project_id'], restore['id']
+    for server in admin.compute.servers(all_projects=True,
+                                        project_id=project):
+        if (server.metadata or {}).get(LABEL) == label:
+            yield 'server', server.id
+    for volume in admin.block_storage.volumes(all_projects=True,
+                                              project_id=project):
+        if (volume.metadata or {}).get(LABEL) == label:
+            yield 'volume', volume.id
+    description = '%s=%s' % (LABEL, label)
+    for port in admin.network.ports(project_id=project,
+                                    description=description):
+        if port.description == description:
+            yield 'port', port.id
+    group_name = (restore.get('plan') or {}).get('server_group')
+    if group_name:
+        for group in admin.compute.server_groups(all_projects=True):
+            if group.project_id == project and group.name == group_name:
+                yield 'server_group', group.id
 
 
 def _wait_gone(conf, admin, kind, resource_id, failed):
@@ -380,7 +419,7 @@ def _delete_volume(conf, admin, context, volume_id):
     if volume.status == 'in-use':
         for attachment in volume.attachments or ():
             admin.compute.delete_volume_attachment(
-                volume_id, attachment['server_id'], ignore_missing=True)
+                attachment['server_id'], volume_id, ignore_missing=True)
     admin.block_storage.delete_volume(volume_id, ignore_missing=True,
                                       force=volume.status not in (
                                           'available', 'error', 'in-use'))

@@ -107,3 +107,46 @@ def test_quota_shortfalls_name_what_is_needed():
         'cores: 4 needed, 8 of 10 in use']
     assert plan._short('cores', 4, -1, 8) == []
     assert plan._short('cores', 2, 10, 8) == []
+
+
+def _in_place(snap, **options):
+    made = plan.Plan(None, snap, options, 'p1', 'r1234567',
+                     mode=plan.IN_PLACE)
+    # The cloud's part (the server, the volume's snapshots): functional
+    # tests, tests/functional/test_restore_app.py.
+    made._server_in_place = made._revertible = made._image = (
+        lambda *args: None)
+    return made.make()
+
+
+def test_in_place_keeps_names_and_runs_its_own_stages_in_order():
+    made = _in_place(_snap(_member()))
+    assert made.problems == []
+    assert made.members[0]['name'] == 'web-0'
+    assert made.server_group is None
+    assert [(s['stage'], s['action']) for s in made.steps()] == [
+        ('stop', 'stop web-0 if it is ACTIVE'),
+        ('detach', 'detach volume v1 from web-0'),
+        ('revert', 'revert volume v1 to snapshot snap-v1'),
+        ('rebuild', 'rebuild web-0 from image img-s1'),
+        ('attachments', 'reattach volume v1 to web-0 as /dev/vdb'),
+        ('start', 'start web-0 again if this restore stopped it')]
+
+
+def test_in_place_refuses_what_only_a_new_copy_can_use():
+    made = _in_place(_snap(_member()), network_map={'a': 'b'},
+                     keep_ips=True)
+    [problem] = made.problems
+    assert problem['check'] == 'mode'
+    assert '--network-map, --keep-ips: only for a restore as a new copy' \
+        in problem['message']
+
+
+def test_in_place_refuses_a_boot_volume_naming_it():
+    boot = dict(MANIFEST, boot_volume_id='v1', volumes=[dict(
+        MANIFEST['volumes'][0], boot_index=0)])
+    made = _in_place(_snap(_member(manifest=boot)))
+    [problem] = made.problems
+    assert (problem['server_id'], problem['check']) == ('s1', 'boot_volume')
+    assert 'boot volume v1' in problem['message']
+    assert 'restore it as a new copy' in problem['message']

@@ -36,8 +36,9 @@ def _view(req, restore):
 
 
 def _trust(req, context):
-    lifetime_s = (CONF.restore.volume_timeout * 2 +
-                  CONF.restore.server_timeout +
+    # In place: stop, rebuild, start; detach, revert, attach.
+    lifetime_s = (CONF.restore.volume_timeout * 3 +
+                  CONF.restore.server_timeout * 3 +
                   CONF.coordination.pending_grace + 600)
     return trusts.from_request(CONF, req, context, lifetime_s)
 
@@ -53,8 +54,9 @@ def create_restore(req):
             context, name=options['as_app_group']):
         raise exception.AppGroupNameExists(name=options['as_app_group'],
                                            project_id=snap['project_id'])
+    mode = body.get('mode', restore_plan.NEW)
     plan = restore_plan.Plan(clients.service_connection(CONF), snap, options,
-                             snap['project_id']).make()
+                             snap['project_id'], mode=mode).make()
     if body.get('dry_run'):
         return util.json_response(req, {'restore_plan': plan.view()})
     if plan.problems:
@@ -64,7 +66,7 @@ def create_restore(req):
             problems='; '.join(p['message'] for p in plan.problems))
     restore = db_api.restore_create(context, {
         'group_snapshot_id': snap['id'], 'project_id': snap['project_id'],
-        'status': states.Restore.PENDING, 'mode': body.get('mode', 'new'),
+        'status': states.Restore.PENDING, 'mode': mode,
         'options': options, 'plan': plan.view(),
         'requested_by': context.user_id, 'trust_id': _trust(req, context)})
     group_snapshots._coordinator().create_restore(context, restore['id'])

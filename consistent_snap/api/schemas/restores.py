@@ -1,6 +1,6 @@
 """Request bodies of /v1/restores."""
 
-MODES = ['new']
+MODES = ['new', 'in_place']
 _REF = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 _MAP = {'type': 'object', 'maxProperties': 100,
         'propertyNames': {'minLength': 1, 'maxLength': 255},

@@ -36,7 +36,8 @@ class PlanColumn(columns.FormattableColumn):
 class MembersColumn(columns.FormattableColumn):
     def human_readable(self):
         return '\n'.join(
-            '%s -> %s: %s' % (m.get('name'), m.get('new_server_id'), ', '.join(
+            '%s -> %s: %s' % (m.get('name'), m.get('new_server_id') or (
+                'in place'), ', '.join(
                 '%s %.1f s%s' % (s['step'], s['ended_at'] - s['started_at'],
                                  ' (%s)' % s['error'] if s.get('error')
                                  else '')
@@ -83,8 +84,11 @@ class CreateRestore(command.ShowOne):
             '--plan', action='store_true',
             help='Only check and list the steps; create nothing')
         parser.add_argument(
-            '--mode', choices=['new'], default='new',
-            help='new: a copy beside the original (the default)')
+            '--mode', choices=['new', 'in-place'], default='new',
+            help='new: a copy beside the original (the default); in-place: '
+                 'the original servers, keeping their ids and addresses, '
+                 'rebuilt from the member images and their volumes '
+                 'reverted (every server is stopped first)')
         parser.add_argument(
             '--member', metavar='<server>', dest='members', action='append',
             help='Restore only this member (server name or ID at snapshot '
@@ -116,7 +120,8 @@ class CreateRestore(command.ShowOne):
         client = self.app.client_manager.consistent_snap
         snapshot = client.find_group_snapshot(parsed_args.snapshot,
                                               ignore_missing=False)
-        attrs = {'group_snapshot': snapshot.id, 'mode': parsed_args.mode}
+        attrs = {'group_snapshot': snapshot.id,
+                 'mode': parsed_args.mode.replace('-', '_')}
         for key in ('members', 'keep_ips', 'name_suffix', 'as_app_group'):
             if getattr(parsed_args, key) is not None:
                 attrs[key] = getattr(parsed_args, key)
