@@ -41,6 +41,23 @@ CAPTURE_LOCK_WAIT_S = 1.0
 # Overlays whose merge found another snapshot's overlay on top of them:
 # merged by the merge of that one (or the agent's next start).
 _LEFT = set()
+# Of the server's image, what is Glance's own or describes that image's
+# data rather than how its guest boots: not passed on to the root disk's
+# image (every other property is, as Nova does for its snapshots, so a
+# server restored from it boots as the original did: kernel, guest agent,
+# disk bus, traits).
+NOT_INHERITED = frozenset((
+    'id', 'name', 'status', 'visibility', 'protected', 'checksum', 'size',
+    'virtual_size', 'owner', 'created_at', 'updated_at', 'file', 'schema',
+    'self', 'tags', 'disk_format', 'container_format', 'direct_url',
+    'locations', 'stores', 'os_hidden', 'min_disk', 'min_ram',
+    # What Nova writes on an image it made of a server: this one was not,
+    # and is_ours() tells artifacts from Nova's heirs by them.
+    'instance_uuid', 'base_image_ref', 'image_type', 'image_location',
+    'user_id', 'owner_id', 'owner_project_name', 'owner_user_name',
+    'boot_roles', 'block_device_mapping', 'bdm_v2', 'root_device_name'))
+NOT_INHERITED_PREFIXES = ('os_hash_', 'owner_specified.', 'img_signature',
+                          'consistent_snap_')
 
 
 def _snapshot_xml(name, overlays):
@@ -105,8 +122,32 @@ class LibvirtCapturer(base.Capturer):
     def status(self, artifact):
         return artifact['status']
 
+    def _boot_properties(self, server_id):
+        """The properties of the image the server was booted from."""
+        try:
+            image_id = (self.conn.compute.get_server(server_id).image or
+                        {}).get('id')
+            if not image_id:
+                return {}
+            response = self.conn.image.get('/images/%s' % image_id,
+                                           raise_exc=False)
+            sdk_exceptions.raise_from_response(response)
+        except sdk_exceptions.SDKException as e:
+            LOG.warning('Server %s: its image could not be read (%s): the '
+                        'image of its root disk will not say how to boot it '
+                        '(kernel, guest agent, traits)', server_id, e)
+            return {}
+        return {k: v for k, v in response.json().items()
+                if v is not None and k not in NOT_INHERITED and
+                not k.startswith(NOT_INHERITED_PREFIXES)}
+
     def wait_done(self, capture, deadline):
         """Copy out, merge back, upload: after the thaw."""
+        if capture.artifacts:
+            root = min(capture.artifacts, key=lambda a: a['disk'])
+            root['properties'] = dict(
+                self._boot_properties(root['server_id']),
+                **root['properties'])
         for artifact in capture.artifacts:
             copy = artifact['frozen_file'] + COPY_SUFFIX
             try:

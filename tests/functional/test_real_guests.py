@@ -74,6 +74,15 @@ class Guest:
                                   'arguments': arguments}), timeout, 0)
         return json.loads(reply)['return']
 
+    def read(self, path):
+        handle = self.agent('guest-file-open', path=path, mode='r')
+        try:
+            return base64.b64decode(self.agent(
+                'guest-file-read', handle=handle, count=1 << 20)[
+                    'buf-b64']).decode()
+        finally:
+            self.agent('guest-file-close', handle=handle)
+
     def append(self, path, text):
         handle = self.agent('guest-file-open', path=path, mode='a')
         try:
@@ -376,6 +385,101 @@ def test_a_killed_agent_leaves_no_guest_frozen(test_cloud, api_as, guests):
         SNAPSHOTS, snapshot_id)).json()['group_snapshot']['error']
     assert _wait_status(b, 'thawed', 60) is not None
     _delete(api, snap)
+
+
+def _restore(api, body):
+    response = api('POST', '/v1/restores', json={'restore': body})
+    assert response.status_code == 202, response.text
+    path = '/v1/restores/%s' % response.json()['restore']['id']
+    deadline = time.monotonic() + WAIT
+    while True:
+        restore = api('GET', path).json()['restore']
+        if restore['status'] in ('available', 'error'):
+            return restore
+        assert time.monotonic() < deadline, restore
+        time.sleep(1)
+
+
+def _delete_restore(api, restore):
+    path = '/v1/restores/%s' % restore['id']
+    api('DELETE', path)
+    deadline = time.monotonic() + WAIT
+    while api('GET', path).json()['restore']['status'] == 'deleting':
+        assert time.monotonic() < deadline, 'the restore is still deleting'
+        time.sleep(1)
+
+
+def _last(text):
+    values = [int(v) for v in text.split() if v.isdigit()]
+    return values[-1] if values else 0
+
+
+def test_a_restored_copy_boots_and_its_counters_form_a_consistent_cut(
+        api_as, demo, admin, uris, guests):
+    api = api_as('minicloud-demo')
+    a, b = guests
+    writer = CounterWriter(a, b)
+    writer.start()
+    try:
+        time.sleep(1)
+        snap = _snapshot(api, {'servers': [a.server.id, b.server.id],
+                               'consistent': True, 'mode': 'barrier'})
+    finally:
+        writer.stop()
+    try:
+        assert snap['status'] == 'available', snap['error']
+        restore = _restore(api, {'group_snapshot': snap['id']})
+        try:
+            assert restore['status'] == 'available', restore['error']
+            new = {m['server_id']: m['new_server_id']
+                   for m in restore['members']}
+            restored = []
+            for guest in (a, b):
+                server = demo.compute.get_server(new[guest.server.id])
+                host = admin.compute.get_server(server.id).compute_host
+                # Booted from the frozen disk, as the original booted:
+                # its kernel, its guest agent.
+                restored.append(_wait_agent(Guest(server, uris[host])))
+            values = [_last(g.read(COUNTER)) for g in restored]
+            print('counters read from the restored guests: A %d, B %d' % (
+                tuple(values)))
+            assert values[1] > 0 and values[0] - values[1] in (0, 1), values
+        finally:
+            _delete_restore(api, restore)
+    finally:
+        _delete(api, snap)
+
+
+def test_in_place_brings_back_the_snapshot_disks(api_as, demo, guests):
+    """Markers written after the snapshot are gone once restored in place;
+    the servers keep their ids. (Both guests come back with their agents.)
+    """
+    api = api_as('minicloud-demo')
+    snap = _snapshot(api, {'servers': [g.server.id for g in guests],
+                           'consistent': True, 'mode': 'barrier'})
+    try:
+        assert snap['status'] == 'available', snap['error']
+        marker = '/mnt/d0/after-%s' % snap['id'][:8]
+        for guest in guests:
+            _wait_agent(guest).append(marker, 'written after the snapshot\n')
+            assert guest.read(marker)
+        restore = _restore(api, {'group_snapshot': snap['id'],
+                                 'mode': 'in_place'})
+        assert restore['status'] == 'available', restore['error']
+        images = _images(snap)
+        for guest in guests:
+            server = demo.compute.get_server(guest.server.id)
+            assert server.status == 'ACTIVE'
+            assert server.image['id'] == images[server.id]
+            # Nova defined the domain again for the rebuild.
+            guest.dom = guest.conn.lookupByUUIDString(server.id)
+            _wait_agent(guest)
+            with pytest.raises(libvirt.libvirtError) as e:
+                guest.read(marker)
+            assert 'No such file' in str(e.value), e.value
+        _delete_restore(api, restore)
+    finally:
+        _delete(api, snap)
 
 
 def test_a_guest_without_agent_is_crash_consistent_or_refused(

@@ -209,8 +209,39 @@ class FakeImages:
     def delete_image(self, image_id, ignore_missing=True):
         self.deleted.append(image_id)
 
+    def get(self, url, raise_exc=True):
+        """GET /images/{id}: the server's image, as Glance v2 shows it."""
+        assert url == '/images/%s' % BASE_IMAGE['id'] and not raise_exc
+        return types.SimpleNamespace(status_code=200, headers={},
+                                     json=lambda: dict(BASE_IMAGE))
+
+
+class FakeServers:
+    """Nova's GET /servers/{id} as openstacksdk shows it: its image."""
+
+    def get_server(self, server_id):
+        return types.SimpleNamespace(id=server_id, image={
+            'id': BASE_IMAGE['id'], 'links': []})
+
 
 SERVER = '11111111-2222-3333-4444-555555555555'
+# The guest image of the test cloud's libvirt hosts, as Glance shows it:
+# a direct kernel boot, a guest agent, a trait for the libvirt hosts; and
+# what a Nova snapshot of another server would carry.
+BASE_IMAGE = {
+    'id': 'b0000000-0000-0000-0000-000000000001', 'name': 'guest',
+    'status': 'active', 'visibility': 'public', 'protected': False,
+    'checksum': 'c', 'os_hash_algo': 'sha512', 'os_hash_value': 'h',
+    'os_hidden': False, 'size': 1, 'virtual_size': 2, 'owner': 'p',
+    'min_disk': 0, 'min_ram': 0, 'disk_format': 'qcow2',
+    'container_format': 'bare', 'tags': [], 'file': '/v2/images/x/file',
+    'schema': '/v2/schemas/image', 'self': '/v2/images/x',
+    'created_at': '2026-12-04T00:00:00Z', 'updated_at': '2026-12-04T00:00:00Z',
+    'stores': 'file', 'owner_specified.openstack.md5': 'm',
+    'kernel_id': 'k1', 'ramdisk_id': 'r1', 'os_command_line': 'console=ttyS0',
+    'hw_qemu_guest_agent': 'yes', 'trait:CUSTOM_MINICLOUD_LIBVIRT': 'required',
+    'instance_uuid': 'another-server', 'base_image_ref': 'another-image',
+    'image_type': 'snapshot', 'consistent_snap_group_snapshot_id': 'older'}
 OTHER = '66666666-7777-8888-9999-000000000000'
 
 
@@ -233,7 +264,7 @@ def host(conf, tmp_path, monkeypatch):
     capturer_mod._LEFT.clear()
     images = FakeImages()
     capturer = capturer_mod.LibvirtCapturer(
-        conf, types.SimpleNamespace(image=images))
+        conf, types.SimpleNamespace(image=images, compute=FakeServers()))
     return types.SimpleNamespace(
         conf=conf, dom=dom, conn=conn, disk=str(disk), base=str(base),
         capturer=capturer, images=images, tmp_path=tmp_path,
@@ -394,6 +425,15 @@ def test_the_image_id_is_recorded_before_its_upload_can_time_out(host):
     # The labelled record was made first, then the flattened copy sent.
     [created] = host.images.created
     assert created['consistent_snap_group_snapshot_id'] == 'aaaaaaaa-1'
+    # It boots as the server's image did; nothing of Glance's own or of
+    # Nova's snapshots is passed on.
+    assert {k: v for k, v in created.items()
+            if not k.startswith('consistent_snap_')} == {
+        'name': created['name'], 'disk_format': 'qcow2',
+        'container_format': 'bare', 'allow_duplicates': True,
+        'kernel_id': 'k1', 'ramdisk_id': 'r1',
+        'os_command_line': 'console=ttyS0', 'hw_qemu_guest_agent': 'yes',
+        'trait:CUSTOM_MINICLOUD_LIBVIRT': 'required'}
     assert host.images.uploaded['image-1'][:4] == b'QFI\xfb'  # qcow2
     assert (artifact['image_id'], artifact['status']) == ('image-1', 'error')
     assert not os.path.exists(copy)
