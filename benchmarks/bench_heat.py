@@ -31,7 +31,6 @@ import statistics
 import sys
 import time
 
-from keystoneauth1 import adapter as ks_adapter
 import openstack
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -89,25 +88,27 @@ def heat_round(demo, stack):
     if final != 'COMPLETE':
         raise RuntimeError('Heat snapshot %s: %s' % (made['id'], final))
     path = '%s/%s' % (base, made['id'])
-    return elapsed, lambda: _delete(demo.orchestration, path, _not_found)
+    return elapsed, lambda: _delete(
+        lambda method: demo.orchestration.request(path, method,
+                                                  raise_exc=False),
+        path, _not_found)
 
 
-def _delete(adapter, path, gone):
-    """Delete, then wait until gone(GET's response).
+def _delete(request, path, gone):
+    """request('DELETE'), then wait until gone(request('GET')).
 
     A deletion still running would load the cloud in the next round's
     timed window.
     """
-    adapter.delete(path, raise_exc=False)
-    _until(lambda: adapter.get(path, raise_exc=False), gone,
-           'the deletion of %s' % path)
+    request('DELETE')
+    _until(lambda: request('GET'), gone, 'the deletion of %s' % path)
 
 
 def _not_found(response):
     return response.status_code == 404
 
 
-def cs_round(api, service, group_id, mode):
+def cs_round(api, group_id, mode):
     """A group snapshot: (seconds, {phase: seconds}, its delete)."""
     started = time.time()
     snap = api('POST', '/v1/group-snapshots', {'group_snapshot': {
@@ -130,7 +131,8 @@ def cs_round(api, service, group_id, mode):
     def gone(response):
         return _not_found(response) or response.json()['group_snapshot'][
             'status'] in ('deleted', 'error')
-    return elapsed, phases, lambda: _delete(service, path, gone)
+    return elapsed, phases, lambda: _delete(
+        lambda method: api(method, path, raise_exc=False), path, gone)
 
 
 def _row(name, values):
@@ -147,8 +149,6 @@ def main():
     os.environ.update(cloud_plugin.env())
     demo = openstack.connect(cloud='minicloud-demo')
     api = Api(demo)
-    service = ks_adapter.Adapter(session=demo.session, interface='public',
-                                 service_type=cloud_plugin.SERVICE_TYPE)
     run = '%x' % int(time.time())
     stack = _stack(demo, run, args.servers)
     group = api('POST', '/v1/app-groups', {'app_group': {
@@ -163,8 +163,7 @@ def main():
             seconds['heat'].append(elapsed)
             delete()
             for mode in MODES:
-                elapsed, parts, delete = cs_round(api, service,
-                                                  group['id'], mode)
+                elapsed, parts, delete = cs_round(api, group['id'], mode)
                 seconds['cs-' + mode].append(elapsed)
                 for name, value in parts.items():
                     phases[mode].setdefault(name, []).append(value)

@@ -54,9 +54,12 @@ class Api:
         self.url = conn.session.get_endpoint(
             service_type=cloud_plugin.SERVICE_TYPE, interface='public')
 
-    def __call__(self, method, path, body=None):
+    def __call__(self, method, path, body=None, raise_exc=True):
+        """The answer's body; with raise_exc=False, the response itself."""
         response = self.conn.session.request(
             self.url + path, method, json=body, raise_exc=False)
+        if not raise_exc:
+            return response
         if response.status_code >= 400:
             raise RuntimeError('%s %s: %s' % (method, path, response.text))
         return response.json() if response.content else None
