@@ -9,6 +9,11 @@ MODES = (('barrier', 'Barrier: freeze all, then capture'),
          ('priority', 'Priority: capture on receipt'))
 SOURCE_TYPES = (('heat', 'Heat stack'), ('server_group', 'Server group'),
                 ('metadata', 'Tag or metadata'), ('servers', 'Servers'))
+RESTORE_MODES = (('new', 'A new copy beside the original'),
+                 ('in_place', 'In place: the same servers, back in time'))
+RESTORE_MAPS = (('network_map', 'Network map'), ('flavor_map', 'Flavor map'),
+                ('az_map', 'Zone map'),
+                ('volume_type_map', 'Volume type map'))
 
 
 class InvalidInput(ValueError):
@@ -21,16 +26,16 @@ def split_list(text):
     return [item for item in items if item]
 
 
-def parse_properties(text):
+def parse_pairs(text, what='Metadata', form='key=value', need_value=False):
     """'tier=db, app=shop' -> {'tier': 'db', 'app': 'shop'}."""
-    properties = {}
+    pairs = {}
     for item in split_list(text):
         key, sep, value = item.partition('=')
-        if not sep or not key.strip():
-            raise InvalidInput('Metadata "%s" is not of the form key=value.'
-                               % item)
-        properties[key.strip()] = value.strip()
-    return properties
+        if not sep or not key.strip() or (need_value and not value.strip()):
+            raise InvalidInput('%s "%s" is not of the form %s.' % (
+                what, item, form))
+        pairs[key.strip()] = value.strip()
+    return pairs
 
 
 def app_group_source(data):
@@ -47,7 +52,7 @@ def app_group_source(data):
     if kind == 'metadata':
         source = {}
         tags = split_list(data.get('tags') or '')
-        properties = parse_properties(data.get('properties') or '')
+        properties = parse_pairs(data.get('properties') or '')
         if tags:
             source['tags'] = tags
         if properties:
@@ -113,6 +118,25 @@ def backup_policy_body(data):
             'enabled': bool(data.get('enabled'))}
     if data.get('mode'):
         body['mode'] = data['mode']
+    return body
+
+
+def restore_body(data):
+    """Attributes of POST /v1/restores (or its plan) from the form."""
+    body = {'group_snapshot': data['group_snapshot_id'],
+            'mode': data['mode']}
+    if data.get('members'):
+        body['members'] = list(data['members'])
+    for key, what in RESTORE_MAPS:
+        mapping = parse_pairs(data.get(key) or '', what, 'old=new',
+                              need_value=True)
+        if mapping:
+            body[key] = mapping
+    if data.get('keep_ips'):
+        body['keep_ips'] = True
+    for key in ('name_suffix', 'as_app_group'):
+        if (data.get(key) or '').strip():
+            body[key] = data[key].strip()
     return body
 
 

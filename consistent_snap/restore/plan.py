@@ -97,8 +97,10 @@ class Plan:
         self.options = options
         self.project_id = project_id
         self.mode = mode
+        # Before the restore exists (a dry run), its id is not known yet.
         self.suffix = '' if mode == IN_PLACE else options.get(
-            'name_suffix') or '-restored-%s' % ((restore_id or 'plan')[:8])
+            'name_suffix') or '-restored-%s' % (
+                restore_id[:8] if restore_id else '<restore ID>')
         self.problems = []
         self.members = []
         self.server_group = None

@@ -372,6 +372,34 @@ def test_app_group_snapshot_and_policy_through_the_dashboard(
     assert svg.size['width'] > 300
     ui.shoot('06-group-snapshot-detail')
 
+    # Restore it as a new copy: the plan is shown first, nothing made;
+    # confirmed, the restore runs and its page follows it.
+    ui.open('/project/group_snapshots/')
+    ui.click('#group_snapshots__row_%s__action_restore' % snapshot_id)
+    form = ui.modal()
+    ui.shoot('06a-restore-form')
+    ui.find('.modal-footer [type=submit]', form).click()
+    plan = ui.wait(lambda d: ui.find('.modal.in #restore-plan'),
+                   message='no plan shown: %s' % ui._errors())
+    assert plan.text.count('[servers] boot') == 2, plan.text
+    assert not list(demo_proxy.restores(group_snapshot=snapshot_id))
+    ui.shoot('06b-restore-plan')
+    ui.click('.modal.in #id_confirm')
+    ui.submit(ui.modal())
+    assert '/project/group_snapshots/restores/' in browser.current_url
+    restore_id = browser.current_url.rstrip('/').rsplit('/', 1)[1]
+    status = ui.wait(lambda d: ui.find('#restore-status').text in (
+        'available', 'error') and ui.find('#restore-status').text,
+        SNAPSHOT_S, 'restore not final')
+    assert status == 'available', demo_proxy.get_restore(restore_id).error
+    rows = ui.find_all('#restore_members tbody tr')
+    assert sorted(ui.cell(r, 'Server') for r in rows) == sorted(
+        '%s-restored-%s' % (name, restore_id[:8]) for name in server_names)
+    assert float(ui.find('#restore-ready').text) > 0
+    ui.shoot('06c-restore-detail')
+    demo_proxy.delete_restore(restore_id)
+    demo_proxy.wait_for_restore(restore_id, status='deleted', wait=WAIT_S)
+
     # The app group now names its last snapshot.
     ui.open('/project/app_groups/')
     row = ui.row('app_groups', group_name)

@@ -83,3 +83,22 @@ def test_newest_snapshot_per_app_group_from_a_newest_first_list():
                  {'id': 1, 'app_group_id': 'A'}]
     newest = payloads.newest_by_app_group(snapshots)
     assert {g: s['id'] for g, s in newest.items()} == {'A': 3, 'B': 2}
+
+
+def test_restore_form_becomes_the_api_body():
+    body = payloads.restore_body({
+        'group_snapshot_id': 'gs1', 'mode': 'new', 'members': ['s1'],
+        'network_map': 'net-a=net-b, net-c = net-d', 'flavor_map': '',
+        'keep_ips': True, 'name_suffix': ' -dr ', 'as_app_group': ''})
+    assert body == {'group_snapshot': 'gs1', 'mode': 'new',
+                    'members': ['s1'], 'keep_ips': True,
+                    'network_map': {'net-a': 'net-b', 'net-c': 'net-d'},
+                    'name_suffix': '-dr'}
+
+
+def test_a_restore_map_needs_both_sides():
+    with pytest.raises(payloads.InvalidInput) as e:
+        payloads.restore_body({'group_snapshot_id': 'gs1', 'mode': 'new',
+                               'flavor_map': 'm1.tiny='})
+    assert str(e.value) == ('Flavor map "m1.tiny=" is not of the form '
+                            'old=new.')

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import tables
@@ -11,6 +12,20 @@ STATUS_CHOICES = (('available', True), ('error', False), ('aborted', False),
                   ('deleted', False), ('pending', None), ('fencing', None),
                   ('capturing', None), ('finalizing', None),
                   ('deleting', None))
+
+
+class RestoreGroupSnapshot(tables.LinkAction):
+    name = 'restore'
+    verbose_name = _('Restore')
+    classes = ('ajax-modal',)
+    icon = 'undo'
+
+    def get_link_url(self, snapshot):
+        return reverse('horizon:project:group_snapshots:restore',
+                       args=[snapshot['id']])
+
+    def allowed(self, request, snapshot=None):
+        return snapshot is not None and snapshot['status'] == 'available'
 
 
 class DeleteGroupSnapshot(tables.DeleteAction):
@@ -93,7 +108,7 @@ class GroupSnapshotsTable(tables.DataTable):
         name = 'group_snapshots'
         verbose_name = _('Group Snapshots')
         table_actions = (DeleteGroupSnapshot,)
-        row_actions = (DeleteGroupSnapshot,)
+        row_actions = (RestoreGroupSnapshot, DeleteGroupSnapshot)
         row_class = UpdateRow
         status_columns = ('status',)
 
@@ -131,4 +146,30 @@ class MembersTable(tables.DataTable):
 
     class Meta(object):
         name = 'members'
+        verbose_name = _('Members')
+
+
+def _steps(member):
+    return ', '.join('%s %.1f s' % (s['step'], s['ended_at'] - s['started_at'])
+                     for s in member.get('steps') or () if s.get('ended_at'))
+
+
+class RestoreMembersTable(tables.DataTable):
+    name = tables.Column('name', verbose_name=_('Server'))
+    restored = tables.Column(
+        lambda m: m.get('new_server_id') or _('in place'),
+        verbose_name=_('Restored as'))
+    steps = tables.Column(_steps, verbose_name=_('Steps'), empty_value='-')
+    ready = tables.Column(
+        lambda m: '-' if m.get('active_s') is None else '%.1f' % m[
+            'active_s'], verbose_name=_('Ready after (s)'))
+
+    def get_object_id(self, member):
+        return member['server_id']
+
+    def get_object_display(self, member):
+        return member.get('name')
+
+    class Meta(object):
+        name = 'restore_members'
         verbose_name = _('Members')
