@@ -29,7 +29,7 @@ class Coordination:
             self._coordinator.stop()
             self._coordinator = None
 
-    def try_lock(self, name):
-        """The held lock, or None if someone else holds it."""
+    def try_lock(self, name, wait_s=0):
+        """The held lock, or None if someone else holds it (after wait_s)."""
         lock = self._coordinator.get_lock(name.encode())
-        return lock if lock.acquire(blocking=False) else None
+        return lock if lock.acquire(blocking=wait_s or False) else None

@@ -21,6 +21,9 @@ from consistent_snap import rpc
 from consistent_snap import states
 
 LOG = logging.getLogger(__name__)
+# A delete asked as a run ends (its status final, its trust still being
+# revoked) waits this long for the run's lock rather than for the sweep.
+FINISHING_S = 60
 
 
 def lock_name(snapshot_id):
@@ -240,8 +243,8 @@ class CoordinatorManager:
         if ended:
             db_api.servers_release(context, snapshot_id)
 
-    def _locked(self, name, work):
-        lock = self.coordination.try_lock(name)
+    def _locked(self, name, work, wait_s=0):
+        lock = self.coordination.try_lock(name, wait_s)
         if lock is None:
             LOG.info('%s is driven elsewhere', name)
             return
@@ -260,14 +263,15 @@ class CoordinatorManager:
     def delete_restore(self, context, restore_id):
         self._submit(self._locked, restore_lock_name(restore_id),
                      lambda: restore_run.delete(self.conf, context,
-                                                restore_id))
+                                                restore_id), FINISHING_S)
 
     @messaging.expose
     def delete_group_snapshot(self, context, snapshot_id):
         self._submit(self._delete_group_snapshot, context, snapshot_id)
 
     def _delete_group_snapshot(self, context, snapshot_id):
-        lock = self.coordination.try_lock(lock_name(snapshot_id))
+        lock = self.coordination.try_lock(lock_name(snapshot_id),
+                                          FINISHING_S)
         if lock is None:
             return
         try:

@@ -103,7 +103,8 @@ class Plan:
                 restore_id[:8] if restore_id else '<restore ID>')
         self.problems = []
         self.members = []
-        self.server_group = None
+        # {the original group's id: {'name', 'policy'} of its new one}.
+        self.server_groups = {}
 
     # -- building the plan -------------------------------------------------
 
@@ -123,7 +124,7 @@ class Plan:
         if self.mode == IN_PLACE:
             self._check_in_place()
             return self
-        self._server_group()
+        self._server_groups()
         self._check_cloud()
         return self
 
@@ -183,20 +184,14 @@ class Plan:
             'volumes': volumes,
         }
 
-    def _server_group(self):
-        groups = {m['manifest']['server_group']['id']:
-                  m['manifest']['server_group'] for m in self.members
-                  if m['manifest']['server_group']}
-        if len(groups) > 1:
-            self.problems.append(_problem(None, 'server_group', (
-                'the members were in %d server groups (%s); restore them '
-                'one group at a time (--member)' % (
-                    len(groups), ', '.join(sorted(
-                        g['name'] for g in groups.values()))))))
-        elif groups:
-            group = list(groups.values())[0]
-            self.server_group = {'name': group['name'] + self.suffix,
-                                 'policy': group['policy']}
+    def _server_groups(self):
+        """A new group, of the same policy, for each the members were in."""
+        for member in self.members:
+            group = member['manifest']['server_group']
+            if group:
+                self.server_groups[group['id']] = {
+                    'name': group['name'] + self.suffix,
+                    'policy': group['policy']}
 
     # -- checks against the cloud -----------------------------------------
 
@@ -386,11 +381,12 @@ class Plan:
             s.name for s in self.conn.compute.servers(
                 all_projects=True, project_id=self.project_id)
             if s.name in {m['name'] for m in self.members})
-        if self.server_group and any(
-                g.project_id == self.project_id and
-                g.name == self.server_group['name']
-                for g in self.conn.compute.server_groups(all_projects=True)):
-            taken.append('server group %s' % self.server_group['name'])
+        names = {g['name'] for g in self.server_groups.values()}
+        if names:
+            taken += sorted(
+                'server group %s' % g.name for g in
+                self.conn.compute.server_groups(all_projects=True)
+                if g.project_id == self.project_id and g.name in names)
         if taken:
             return ('names already used in the project: %s; choose another '
                     '--name-suffix' % ', '.join(taken))
@@ -404,8 +400,7 @@ class Plan:
                         volumes=len(member['volumes']),
                         gigabytes=sum(v['size'] or 0
                                       for v in member['volumes']))
-        if self.server_group:
-            need['server_groups'] += 1
+        need['server_groups'] += len(self.server_groups)
         short = []
         compute = self.conn.compute.get_quota_set(self.project_id,
                                                   usage=True)
@@ -431,11 +426,10 @@ class Plan:
 
     def steps(self):
         steps = []
-        if self.server_group:
+        for group in self.server_groups.values():
             steps.append({'stage': 'server_group', 'server_id': None,
                           'action': 'create server group %s (%s)' % (
-                              self.server_group['name'],
-                              self.server_group['policy'])})
+                              group['name'], group['policy'])})
         for stage in STAGES[self.mode]:
             if stage == 'server_group':
                 continue
@@ -451,8 +445,8 @@ class Plan:
     def view(self):
         return {'ok': not self.problems, 'problems': self.problems,
                 'steps': self.steps(),
-                'server_group': self.server_group and self.server_group[
-                    'name'],
+                'server_groups': sorted(
+                    g['name'] for g in self.server_groups.values()),
                 'members': [m['server_id'] for m in self.members]}
 
 

@@ -208,13 +208,12 @@ class RestoreRun:
         conn = self._user()
         workers = self.conf.restore.workers
         label = {LABEL: self.id}
-        group_id = None
-        if plan.server_group:
-            group = conn.compute.create_server_group(
-                name=plan.server_group['name'],
-                policy=plan.server_group['policy'])
-            self._created('server_group', group.id)
-            group_id = group.id
+        new_groups = {}
+        for old_id, group in plan.server_groups.items():
+            made = conn.compute.create_server_group(name=group['name'],
+                                                    policy=group['policy'])
+            self._created('server_group', made.id)
+            new_groups[old_id] = made.id
         keep_ips = self.restore['options'].get('keep_ips')
 
         def ports(member):
@@ -273,8 +272,9 @@ class RestoreRun:
                 values['key_name'] = manifest['key_name']
             if manifest['tags']:
                 values['tags'] = manifest['tags']
-            if group_id:
-                values['scheduler_hints'] = {'group': group_id}
+            if manifest['server_group']:
+                values['scheduler_hints'] = {
+                    'group': new_groups[manifest['server_group']['id']]}
             boot = [v for v in member['volumes'] if v['boot_index'] == 0]
             if boot:
                 values['block_device_mapping'] = [{
@@ -363,8 +363,8 @@ def _labelled(admin, restore):
     """(kind, id) of what carries the restore's label in its project.
 
     A coordinator killed between the cloud's answer and its ledger write
-    leaves such a resource unrecorded. Server groups carry no label: the
-    one named as its plan says is the restore's, since the plan refuses a
+    leaves such a resource unrecorded. Server groups carry no label: those
+    named as its plan says are the restore's, since the plan refuses a
     name already taken in the project.
     """
     project, label = restore['project_id'], restore['id']
@@ -381,10 +381,10 @@ def _labelled(admin, restore):
                                     description=description):
         if port.description == description:
             yield 'port', port.id
-    group_name = (restore.get('plan') or {}).get('server_group')
-    if group_name:
+    group_names = (restore.get('plan') or {}).get('server_groups')
+    if group_names:
         for group in admin.compute.server_groups(all_projects=True):
-            if group.project_id == project and group.name == group_name:
+            if group.project_id == project and group.name in group_names:
                 yield 'server_group', group.id
 
 

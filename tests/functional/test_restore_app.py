@@ -9,6 +9,10 @@ snapshotted once, with its volume; then:
   servers in a new group of the same policy, each with a port on demo-net,
   the volume restored from its snapshot and attached to the right server;
   deleting the restore removes all of it, and nothing else;
+- in place, the same servers come back with their ids and addresses; a
+  volume Cinder could not revert is refused by the plan;
+- --keep-ips is refused on demo-net, naming the addresses taken, and keeps
+  every address in a copy of it;
 - faults end the restore in error with nothing left behind: an image
   deleted after the plan, the project's quota exhausted by a concurrent
   restore, two restores racing for the same fixed IPs, the coordinator
@@ -103,10 +107,10 @@ def _left(admin_conn, restore):
         if (v.metadata or {}).get(LABEL) == label]
     left += ['port %s' % p.id for p in admin_conn.network.ports(
         project_id=project) if p.description == '%s=%s' % (LABEL, label)]
-    group = (restore.get('plan') or {}).get('server_group')
+    groups = (restore.get('plan') or {}).get('server_groups') or ()
     left += ['server group %s' % g.id
              for g in admin_conn.compute.server_groups(all_projects=True)
-             if g.project_id == project and group and g.name == group]
+             if g.project_id == project and g.name in groups]
     return left
 
 
@@ -137,7 +141,7 @@ def test_the_app_comes_back_with_its_network_volume_and_group(
                     for old, new in new_ids.items()}
         assert {s.status for s in restored.values()} == {'ACTIVE'}
         [group] = [g for g in demo.compute.server_groups()
-                   if g.name == restore['plan']['server_group']]
+                   if g.name in restore['plan']['server_groups']]
         assert group.policy == 'anti-affinity'
         assert sorted(group.member_ids) == sorted(new_ids.values())
         for old, server in restored.items():
@@ -304,26 +308,70 @@ def test_quota_exhausted_mid_restore_leaves_nothing(cli, admin_conn, demo,
                            ('Quota exceeded', 'quota'))
 
 
-def test_two_restores_racing_for_the_same_fixed_ips(cli, admin_conn, demo,
-                                                    heat_app, app_snapshot):
+@pytest.fixture(scope='module')
+def net_copy(demo, heat_app):
+    """A copy of demo-net: another network, a subnet of the same CIDR."""
     original = heat_app['net']
-    copy = demo.network.create_network(name='cs-race-%s' % uuid.uuid4().hex[
+    copy = demo.network.create_network(name='cs-copy-%s' % uuid.uuid4().hex[
         :8])
     try:
         subnet = next(demo.network.subnets(network_id=original.id))
         demo.network.create_subnet(network_id=copy.id, ip_version=4,
                                    cidr=subnet.cidr, name=copy.name)
-        restores = _concurrent_restores(
-            cli, app_snapshot['id'], '--keep-ips', '--network-map',
-            '%s=%s' % (original.id, copy.id))
-        _only_whole_or_nothing(cli, admin_conn, restores, (
-            'already allocated', 'in use', 'IpAddressAlreadyAllocated',
-            'MacAddressInUse'))
+        yield copy
     finally:
         for port in demo.network.ports(network_id=copy.id):
             if not port.device_owner.startswith('network:'):
                 demo.network.delete_port(port)
         demo.network.delete_network(copy)
+
+
+def _ports(demo, heat_app):
+    return {s.id: next(demo.network.ports(device_id=s.id))
+            for s in heat_app['servers']}
+
+
+def test_keep_ips_on_the_original_network_is_refused_naming_them(
+        cli, demo, heat_app, app_snapshot):
+    stderr = cli.fails(DEMO, 'appgroup', 'restore', 'create',
+                       app_snapshot['id'], '--keep-ips')
+    for port in _ports(demo, heat_app).values():
+        assert port.fixed_ips[0]['ip_address'] in stderr, stderr
+        assert 'MAC %s' % port.mac_address in stderr, stderr
+
+
+def test_keep_ips_into_a_copy_of_the_network_keeps_every_address(
+        cli, demo, heat_app, app_snapshot, net_copy):
+    restore = cli.json(DEMO, 'appgroup', 'restore', 'create',
+                       app_snapshot['id'], '--keep-ips', '--network-map',
+                       '%s=%s' % (heat_app['net'].name, net_copy.id),
+                       '--wait')
+    try:
+        assert restore['status'] == 'available', restore
+        originals = _ports(demo, heat_app)
+        for member in restore['members']:
+            old = originals[member['server_id']]
+            [new] = list(demo.network.ports(
+                device_id=member['new_server_id']))
+            assert new.network_id == net_copy.id
+            assert (new.fixed_ips[0]['ip_address'], new.mac_address) == (
+                old.fixed_ips[0]['ip_address'], old.mac_address)
+        cli.ok(DEMO, 'appgroup', 'restore', 'delete', restore['id'], '--wait')
+        assert [p.id for p in demo.network.ports(network_id=net_copy.id)
+                if not p.device_owner.startswith('network:')] == []
+    finally:
+        _delete(cli, restore['id'])
+
+
+def test_two_restores_racing_for_the_same_fixed_ips(cli, admin_conn,
+                                                    heat_app, app_snapshot,
+                                                    net_copy):
+    restores = _concurrent_restores(
+        cli, app_snapshot['id'], '--keep-ips', '--network-map',
+        '%s=%s' % (heat_app['net'].id, net_copy.id))
+    _only_whole_or_nothing(cli, admin_conn, restores, (
+        'already allocated', 'in use', 'IpAddressAlreadyAllocated',
+        'MacAddressInUse'))
 
 
 def test_coordinator_killed_mid_restore_is_undone_once_restarted(

@@ -605,7 +605,7 @@ class Coordination:
     def __init__(self, free):
         self.free, self.asked, self.lock = free, [], Lock()
 
-    def try_lock(self, name):
+    def try_lock(self, name, wait_s=0):
         self.asked.append(name)
         return self.lock if self.free else None
 

@@ -74,7 +74,7 @@ class FinishingCoordination:
     def __init__(self, db, admin, snapshot_id):
         self.db, self.admin, self.id = db, admin, snapshot_id
 
-    def try_lock(self, name):
+    def try_lock(self, name, wait_s=0):
         if self.id not in name:
             return None  # Other tests' rows: someone else holds them.
         self.db.group_snapshot_update(self.admin, self.id,

@@ -50,8 +50,8 @@ def test_a_member_is_rebuilt_from_its_own_image_and_volume_snapshots():
     assert member['availability_zone'] == 'az2'
     assert member['volumes'][0]['snapshot_id'] == 'snap-v1'
     assert member['volumes'][0]['volume_type'] == 'slow'
-    assert made.server_group == {'name': 'web-restored-r1234567',
-                                 'policy': 'anti-affinity'}
+    assert made.server_groups == {'g1': {'name': 'web-restored-r1234567',
+                                         'policy': 'anti-affinity'}}
     assert [s['stage'] for s in made.steps()] == [
         'server_group', 'volumes', 'servers', 'attachments']
 
@@ -94,12 +94,20 @@ def test_members_are_chosen_by_id_or_name_and_an_ambiguous_name_refused():
     assert '2 members are named web' in made.problems[0]['message']
 
 
-def test_members_of_two_server_groups_are_restored_one_group_at_a_time():
+def test_each_server_group_comes_back_with_its_own_policy():
     other = dict(MANIFEST, server_group={'id': 'g2', 'name': 'db',
                                          'policy': 'affinity',
                                          'members': ['s2']})
     made = _plan(_snap(_member(), _member('s2', 'db-0', manifest=other)))
-    assert [p['check'] for p in made.problems] == ['server_group']
+    assert made.problems == []
+    assert made.server_groups == {
+        'g1': {'name': 'web-restored-r1234567', 'policy': 'anti-affinity'},
+        'g2': {'name': 'db-restored-r1234567', 'policy': 'affinity'}}
+    assert made.view()['server_groups'] == ['db-restored-r1234567',
+                                            'web-restored-r1234567']
+    assert [s['action'] for s in made.steps()[:2]] == [
+        'create server group web-restored-r1234567 (anti-affinity)',
+        'create server group db-restored-r1234567 (affinity)']
 
 
 def test_quota_shortfalls_name_what_is_needed():
@@ -123,7 +131,7 @@ def test_in_place_keeps_names_and_runs_its_own_stages_in_order():
     made = _in_place(_snap(_member()))
     assert made.problems == []
     assert made.members[0]['name'] == 'web-0'
-    assert made.server_group is None
+    assert made.server_groups == {}
     assert [(s['stage'], s['action']) for s in made.steps()] == [
         ('stop', 'stop web-0 if it is ACTIVE'),
         ('detach', 'detach volume v1 from web-0'),

@@ -42,7 +42,7 @@ class Lock:
 class NoLocks:
     """Coordination whose lock is always free: only the claim guards."""
 
-    def try_lock(self, name):
+    def try_lock(self, name, wait_s=0):
         return Lock()
 
 

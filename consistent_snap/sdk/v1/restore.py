@@ -37,7 +37,7 @@ class Restore(resource.Resource):
     status = resource.Body('status')
     mode = resource.Body('mode')
     options = resource.Body('options', type=dict)
-    #: {'ok', 'problems', 'steps', 'server_group', 'members'}.
+    #: {'ok', 'problems', 'steps', 'server_groups', 'members'}.
     plan = resource.Body('plan', type=dict)
     #: Request: the members to restore (ids or names). Response: per
     #: member, its new server and each step's start and end.
