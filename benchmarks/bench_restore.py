@@ -15,10 +15,10 @@ snapshot of them, and times from the request to the restore `available`
     one-by-one   N restores of one member each, each requested when the
                  previous one is available: restoring VM after VM
 
-It also prints the slowest member's time to ACTIVE inside the group
-restore (the restore's own evidence): the aim is a group restore about as
-long as its slowest member, not the sum. Restores are deleted, and the
-deletion waited for, outside the timed windows.
+It also prints the restore's own ready_s (from its creation to the last
+member ACTIVE) and the mean of the one-member restores: the aim is a group
+restore about as long as one member alone, not the sum. Restores are
+deleted, and the deletion waited for, outside the timed windows.
 """
 
 import argparse
@@ -85,7 +85,6 @@ def measure(admin, api, run, size, net):
         if snap['status'] != 'available':
             raise RuntimeError('group snapshot: %s' % snap['error'])
         group, restore = _restore(api, {'group_snapshot': snap['id']})
-        slowest = max(m['active_s'] for m in restore['members'])
         ready = restore['ready_s']
         _delete_restore(api, restore)
         one_by_one = 0.0
@@ -94,7 +93,7 @@ def measure(admin, api, run, size, net):
                 'group_snapshot': snap['id'], 'members': [server.id]})
             one_by_one += elapsed
             _delete_restore(api, restore)
-        return group, ready, slowest, one_by_one
+        return group, ready, one_by_one
     finally:
         if snap:
             api('DELETE', '/v1/group-snapshots/%s' % snap['id'],
@@ -136,12 +135,13 @@ def main():
                           'cores': before.cores}})
     print('\nrestore, request to every server ACTIVE (seconds), servers '
           'with a port each, on %d fake compute hosts' % len(HOSTS))
-    print('%7s %9s %9s %15s %11s %9s' % (
-        'members', 'group', 'ready_s', 'slowest member', 'one-by-one',
+    print('%7s %9s %9s %11s %14s %9s' % (
+        'members', 'group', 'ready_s', 'one-by-one', 'one alone mean',
         'ratio'))
-    for size, group, ready, slowest, one_by_one in rows:
-        print('%7d %9.1f %9.1f %15.1f %11.1f %8.1fx' % (
-            size, group, ready, slowest, one_by_one, one_by_one / group))
+    for size, group, ready, one_by_one in rows:
+        print('%7d %9.1f %9.1f %11.1f %14.1f %8.1fx' % (
+            size, group, ready, one_by_one, one_by_one / size,
+            one_by_one / group))
 
 
 if __name__ == '__main__':
