@@ -173,6 +173,22 @@ def wait_for_snapshot(api, snapshot_id, statuses=FINAL, timeout=150):
         time.sleep(0.1)
 
 
+def snapshot_once_free(api, body, timeout=90):
+    """POST a group snapshot; again while another one still holds a server.
+
+    A failed snapshot reads error before its hosts answered the abort and
+    its artifacts are deleted; only then are its servers free (up to the
+    abort's timeout when a host does not answer, after a broker restart).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api('POST', SNAPSHOTS, json={'group_snapshot': body})
+        if (response.status_code != 409 or 'ServerBusy' not in response.text
+                or time.monotonic() > deadline):
+            return response
+        time.sleep(0.5)
+
+
 def wait_until_undone(api, snapshot_id, timeout=60):
     """A failed snapshot once its hosts answered the abort.
 

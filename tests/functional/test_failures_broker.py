@@ -8,6 +8,7 @@ import time
 
 from tests.functional.conftest import rabbitmqctl
 from tests.functional.conftest import reset_stuck_servers
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 from tests.functional.conftest import wait_services_up
@@ -34,9 +35,10 @@ def test_broker_restarted_mid_snapshot(api_as, admin, spread_servers,
     if snap['status'] == 'error':
         assert snap['error']
     reset_stuck_servers(admin, spread_servers['servers'])
-    # Services reconnected: the next snapshot of the group works.
-    again = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+    # Services reconnected: the next snapshot of the group works, once the
+    # first one's servers are free.
+    again = snapshot_once_free(api, {'app_group': tagged_app_group['id'],
+                                     'mode': 'barrier'})
     assert again.status_code == 202, again.text
     again_id = again.json()['group_snapshot']['id']
     again_snap = wait_for_snapshot(api, again_id, timeout=180)

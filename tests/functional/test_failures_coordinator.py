@@ -8,9 +8,9 @@ frozen by a dead process: test_real_guests.)
 
 import os
 import signal
-import time
 
 from tests.functional.conftest import images_left
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 from tests.functional.conftest import wait_until_undone
@@ -44,13 +44,8 @@ def test_coordinator_killed_during_a_barrier_freeze(test_cloud, api_as,
     assert images_left(admin, snapshot_id) == []
     # And the next snapshot of the same group works, once the sweep freed
     # the servers (right after its last delete).
-    deadline = time.monotonic() + 30
-    while True:
-        again = api('POST', SNAPSHOTS, json={'group_snapshot': {
-            'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
-        if again.status_code != 409 or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    again = snapshot_once_free(api, {'app_group': tagged_app_group['id'],
+                                     'mode': 'barrier'})
     assert again.status_code == 202, again.text
     again_id = again.json()['group_snapshot']['id']
     assert wait_for_snapshot(api, again_id, ('available', 'error'))[
