@@ -179,8 +179,11 @@ def test_the_app_comes_back_with_its_network_volume_and_group(
 
 def test_an_image_deleted_after_the_plan_is_refused_creating_nothing(
         cli, admin_conn, demo, heat_app):
-    # A snapshot of its own: its image is deleted.
-    server = heat_app['servers'][0]
+    # A snapshot of its own, of a server with no volume (taken without
+    # volumes, one with a volume would be refused for that): its image is
+    # deleted.
+    server = next(s for s in heat_app['servers']
+                  if not demo.compute.get_server(s.id).attached_volumes)
     snap = cli.json(DEMO, 'appgroup', 'snapshot', 'create', '--server',
                     server.id, '--no-include-volumes', '--wait')
     try:
