@@ -102,9 +102,9 @@ class AppGroupBusy(Conflict):
 
 
 class ServerBusy(Conflict):
-    msg_fmt = ('server %(server)s is being captured by group snapshot '
-               '%(snapshot)s: one snapshot at a time may freeze a server. '
-               'Wait for that snapshot to end, then try again.')
+    msg_fmt = ('server %(server)s is held by group snapshot %(snapshot)s, '
+               'which %(doing)s: one snapshot at a time may freeze a '
+               'server. Wait for that snapshot to end, then try again.')
 
 
 class ProjectBusy(Conflict):

@@ -127,4 +127,4 @@ def check_members(conf, context, conn, group, skip_unhealthy):
         if not why_not_capturable(m)])
     if held:
         server_id = min(held)
-        raise exception.ServerBusy(server=server_id, snapshot=held[server_id])
+        raise db_api.server_busy(context, server_id, held[server_id])

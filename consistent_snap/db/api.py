@@ -298,8 +298,29 @@ def servers_reserve(context, snapshot_id, server_ids):
     except db_exc.DBDuplicateEntry:
         # Another snapshot inserted between our check and our insert.
         held = server_holders(context, server_ids, but=snapshot_id)
-        server, holder = next(iter(held.items()), ('?', 'another one'))
-        raise exception.ServerBusy(server=server, snapshot=holder)
+        server = min(held, default=None)
+        if server is None:  # The holder has ended since: it is free.
+            raise exception.ServerBusy(server=min(server_ids),
+                                       snapshot='another one',
+                                       doing='has just ended')
+        raise server_busy(context, server, held[server])
+
+
+def _busy(context, server_id, snapshot_id):
+    status = (context.session.query(models.GroupSnapshot.status)
+              .filter_by(id=snapshot_id).scalar())
+    # A failed snapshot holds its servers until its hosts answered the
+    # abort: say so, or "wait for it to end" reads wrong.
+    return exception.ServerBusy(
+        server=server_id, snapshot=snapshot_id,
+        doing=('failed and is being undone' if status == states.ERROR
+               else 'is being captured'))
+
+
+@main_context_manager.reader
+def server_busy(context, server_id, snapshot_id):
+    """ServerBusy naming the holder and what it is doing."""
+    return _busy(context, server_id, snapshot_id)
 
 
 @_writer
@@ -309,8 +330,7 @@ def _servers_reserve(context, snapshot_id, server_ids):
             .filter(model.server_id.in_(list(server_ids)))
             .filter(model.group_snapshot_id != snapshot_id).first())
     if held is not None:
-        raise exception.ServerBusy(server=held.server_id,
-                                   snapshot=held.group_snapshot_id)
+        raise _busy(context, held.server_id, held.group_snapshot_id)
     mine = {r.server_id for r in context.session.query(model)
             .filter_by(group_snapshot_id=snapshot_id)}
     for server_id in set(server_ids) - mine:

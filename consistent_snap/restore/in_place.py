@@ -14,6 +14,7 @@ says which members were already brought back.
 """
 
 from consistent_snap.restore import plan as restore_plan
+from consistent_snap.restore import waits
 
 
 class InPlaceFailed(Exception):
@@ -49,7 +50,7 @@ class InPlace:
                 self.each(members, lambda m, n=name, w=work: self.step(
                     m, n, lambda: w(m)))
         except Exception as e:
-            left = self._put_back(members)
+            left = self._put_back()
             raise InPlaceFailed('%s; %s%s' % (
                 e, 'already brought back: %s' % ', '.join(self.done)
                 if self.done else 'nothing was reverted or rebuilt',
@@ -57,15 +58,10 @@ class InPlace:
                 else '')) from e
 
     def _wait_server(self, server_id, status):
-        self.conn.compute.wait_for_server(
-            self.conn.compute.get_server(server_id), status=status,
-            failures=['ERROR'], wait=self.conf.restore.server_timeout)
+        waits.server(self.conf, self.conn, server_id, status)
 
     def _wait_volume(self, volume_id, status):
-        storage = self.conn.block_storage
-        storage.wait_for_status(storage.get_volume(volume_id), status,
-                                failures=['error', 'error_restoring'],
-                                wait=self.conf.restore.volume_timeout)
+        waits.volume(self.conf, self.conn, volume_id, status)
 
     def _stop(self, member):
         server_id = member['server_id']
@@ -111,7 +107,7 @@ class InPlace:
             self._wait_server(server_id, 'ACTIVE')
             self.stopped.discard(server_id)
 
-    def _put_back(self, members):
+    def _put_back(self):
         """Attach again what was detached, start what was stopped."""
         left = []
         for server_id, volume_id in sorted(self.detached):

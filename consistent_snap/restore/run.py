@@ -25,6 +25,7 @@ from consistent_snap.db import api as db_api
 from consistent_snap import exception
 from consistent_snap.restore import in_place
 from consistent_snap.restore import plan as restore_plan
+from consistent_snap.restore import waits
 from consistent_snap import states
 from consistent_snap import trusts
 
@@ -251,10 +252,7 @@ class RestoreRun:
                 self._created('volume', created.id, member)
                 volume['new_id'] = created.id
             for volume in member['volumes']:
-                conn.block_storage.wait_for_status(
-                    conn.block_storage.get_volume(volume['new_id']),
-                    'available', failures=['error'],
-                    wait=self.conf.restore.volume_timeout)
+                waits.volume(self.conf, conn, volume['new_id'], 'available')
         _each(workers, plan.members,
               lambda m: self._step(m, 'volumes', lambda: volumes(m)))
 
@@ -290,8 +288,7 @@ class RestoreRun:
                 'server_id': member['server_id'], 'name': member['name'],
                 'steps': []})['new_server_id'] = created.id
             try:
-                conn.compute.wait_for_server(
-                    created, wait=self.conf.restore.server_timeout)
+                waits.server(self.conf, conn, created.id, 'ACTIVE')
             except sdk_exceptions.ResourceFailure:
                 # Nova's own reason, e.g. "No valid host was found.".
                 fault = conn.compute.get_server(created.id).fault or {}
@@ -307,10 +304,7 @@ class RestoreRun:
                     continue
                 conn.compute.create_volume_attachment(
                     member['new_server_id'], volume_id=volume['new_id'])
-                conn.block_storage.wait_for_status(
-                    conn.block_storage.get_volume(volume['new_id']),
-                    'in-use', failures=['error', 'error_attaching'],
-                    wait=self.conf.restore.volume_timeout)
+                waits.volume(self.conf, conn, volume['new_id'], 'in-use')
         _each(workers, plan.members,
               lambda m: self._step(m, 'attachments', lambda: attach(m)))
         name = self.restore['options'].get('as_app_group')

@@ -16,6 +16,7 @@ from consistent_snap.conf import coordination as coordination_conf
 from consistent_snap import context
 from consistent_snap import coordination
 from consistent_snap import rpc
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -53,8 +54,8 @@ def test_a_snapshot_driven_by_one_is_left_alone_by_the_other(
         except messaging.MessagingTimeout:
             assert time.monotonic() < deadline
     api = api_as('minicloud-demo')
-    response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+    response = snapshot_once_free(api, {
+        'app_group': tagged_app_group['id'], 'mode': 'barrier'})
     snapshot_id = response.json()['group_snapshot']['id']
     wait_for_snapshot(api, snapshot_id, ('fencing', 'capturing'))
     # The same message again, straight to the other coordinator.

@@ -18,6 +18,7 @@ from consistent_snap import exception
 from consistent_snap import rpc
 from tests.functional.conftest import images_left
 from tests.functional.conftest import images_of
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 from tests.functional.conftest import wait_until_undone
@@ -74,8 +75,8 @@ def test_a_dead_agent_fails_prepare_naming_its_host(
         test_cloud, transport, revive, api_as, tagged_app_group, admin):
     test_cloud.stop('agent-compute-2')
     api = api_as('minicloud-demo')
-    response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+    response = snapshot_once_free(api, {
+        'app_group': tagged_app_group['id'], 'mode': 'barrier'})
     snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'])
     assert snap['status'] == 'error'
     shown = _as_admin(api_as, snap['id'])
@@ -93,8 +94,9 @@ def test_a_dead_agent_fails_prepare_naming_its_host(
 def test_an_agent_killed_mid_freeze(test_cloud, transport, revive, api_as,
                                     tagged_app_group, admin):
     api = api_as('minicloud-demo')
-    response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+    response = snapshot_once_free(api, {
+        'app_group': tagged_app_group['id'], 'mode': 'barrier'})
+    assert response.status_code == 202, response.text
     snapshot_id = response.json()['group_snapshot']['id']
     wait_for_snapshot(api, snapshot_id, COMMIT_BEGUN)
     pid = int((test_cloud.CS_DIR / 'run' /

@@ -10,6 +10,7 @@ import pytest
 from tests.functional.conftest import attach_new_volume
 from tests.functional.conftest import detach_volume
 from tests.functional.conftest import images_left
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -29,8 +30,8 @@ def volume_in_error(admin, demo, spread_servers, run_id):
 def test_one_failed_capture_fails_the_group_and_deletes_the_rest(
         api_as, admin, tagged_app_group, volume_in_error):
     api = api_as('minicloud-demo')
-    response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': tagged_app_group['id'], 'mode': 'shared_start'}})
+    response = snapshot_once_free(api, {
+        'app_group': tagged_app_group['id'], 'mode': 'shared_start'})
     assert response.status_code == 202, response.text
     snap = wait_for_snapshot(api, response.json()['group_snapshot']['id'])
     assert snap['status'] == 'error'

@@ -175,9 +175,10 @@ def test_a_server_held_by_another_groups_snapshot_is_409_by_name(
         assert _members_recorded(demo_api, first_id)['status'] not in (
             'available', 'error')
         before = _ids(demo_api)
-        expected = ('server %s is being captured by group snapshot %s: one '
-                    'snapshot at a time may freeze a server. Wait for that '
-                    'snapshot to end, then try again.' % (shared, first_id))
+        expected = ('server %s is held by group snapshot %s, which is '
+                    'being captured: one snapshot at a time may freeze a '
+                    'server. Wait for that snapshot to end, then try '
+                    'again.' % (shared, first_id))
         for body in ({'app_group': other['id']}, {'servers': [shared]}):
             refused = _snapshot(demo_api, **body)
             assert refused.status_code == 409, refused.text

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from consistent_snap.db import models
 from tests.functional.conftest import images_of
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -75,8 +76,8 @@ def test_gc_deletes_the_leftovers_and_keeps_an_available_snapshot(
         test_cloud, gc_config, admin, api_as, tagged_app_group,
         errored_row):
     api = api_as('minicloud-demo')
-    response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': tagged_app_group['id'], 'mode': 'barrier'}})
+    response = snapshot_once_free(api, {
+        'app_group': tagged_app_group['id'], 'mode': 'barrier'})
     assert response.status_code == 202, response.text
     available = response.json()['group_snapshot']['id']
     orphan = uuidutils.generate_uuid()  # No row anywhere.

@@ -16,6 +16,7 @@ import types
 from consistent_snap import manifest
 from consistent_snap import members
 from consistent_snap.resolvers import heat
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -23,8 +24,8 @@ OPENSTACK = pathlib.Path(sys.executable).parent / 'openstack'
 
 
 def _snapshot(api, app_group):
-    response = api('POST', SNAPSHOTS, json={'group_snapshot': {
-        'app_group': app_group['id'], 'mode': 'barrier'}})
+    response = snapshot_once_free(api, {
+        'app_group': app_group['id'], 'mode': 'barrier'})
     assert response.status_code == 202, response.text
     # Manifests are written with the member rows, before the fence: they
     # are there whatever the capture's outcome, which other tests check.

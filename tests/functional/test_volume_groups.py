@@ -12,6 +12,7 @@ the planning and the artifacts are the same as on a backend that has.
 
 import pytest
 
+from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -107,9 +108,9 @@ def _delete_if_left(api, snapshot_id):
 def test_one_group_snapshot_for_the_grouped_volumes(
         request, api_as, admin, tagged_app_group, grouped_volumes):
     api = api_as('minicloud-demo')
-    response = api('POST', SNAPSHOTS, json={'group_snapshot': {
+    response = snapshot_once_free(api, {
         'app_group': tagged_app_group['id'], 'mode': 'barrier',
-        'consistent': True}})
+        'consistent': True})
     assert response.status_code == 202, response.text
     snapshot_id = response.json()['group_snapshot']['id']
     request.addfinalizer(lambda: _delete_if_left(api, snapshot_id))

@@ -70,6 +70,18 @@ def test_a_second_snapshot_of_a_held_server_is_refused_naming_both(
         servers[0]: first, servers[1]: first}
 
 
+def test_a_failed_holder_is_named_as_being_undone(
+        db, admin, new_snapshot, servers):
+    # Its servers stay held until its hosts answered the abort.
+    failed, second = new_snapshot(states.ERROR), new_snapshot()
+    db.servers_reserve(admin, failed, servers[:1])
+    with pytest.raises(exception.ServerBusy) as refused:
+        db.servers_reserve(admin, second, servers[:1])
+    assert 'which failed and is being undone' in str(refused.value)
+    assert 'which failed and is being undone' in str(
+        db.server_busy(admin, servers[0], failed))
+
+
 def test_a_snapshot_may_reserve_its_own_servers_again(db, admin,
                                                       new_snapshot, servers):
     first = new_snapshot()
