@@ -97,7 +97,8 @@ class InPlace:
         for volume in _reverted(member):
             self.conn.compute.create_volume_attachment(
                 member['server_id'], volume_id=volume['id'])
-            self._wait_volume(volume['id'], 'in-use')
+            waits.attached(self.conf, self.conn, volume['id'],
+                           member['server_id'])
             self.detached.discard((member['server_id'], volume['id']))
 
     def _start(self, member):
@@ -114,7 +115,7 @@ class InPlace:
             try:
                 self.conn.compute.create_volume_attachment(
                     server_id, volume_id=volume_id)
-                self._wait_volume(volume_id, 'in-use')
+                waits.attached(self.conf, self.conn, volume_id, server_id)
             except Exception as e:
                 left.append('volume %s detached from %s: %s' % (
                     volume_id, server_id, e))

@@ -54,14 +54,25 @@ def _root_image(member):
     return disks[0]['image_id'] if disks else None
 
 
-def _volume_snapshots(member):
+def _group_snapshots(snap):
+    """The Cinder group snapshots of ``snap``, whichever member made them.
+
+    One member makes the group snapshot of volumes that several members
+    have attached.
+    """
+    return [a for m in snap['members'] for a in m['artifacts'] or ()
+            if a['type'] == 'volume_group_snapshot']
+
+
+def _volume_snapshots(snap):
     """{volume id: its snapshot in this group snapshot}."""
     found = {}
-    for artifact in member['artifacts'] or ():
-        if artifact['type'] == 'volume_snapshot':
-            found[artifact['volume_id']] = artifact['id']
-        elif artifact['type'] == 'volume_group_snapshot':
-            found.update(artifact.get('snapshots') or {})
+    for member in snap['members']:
+        for artifact in member['artifacts'] or ():
+            if artifact['type'] == 'volume_snapshot':
+                found[artifact['volume_id']] = artifact['id']
+    for artifact in _group_snapshots(snap):
+        found.update(artifact.get('snapshots') or {})
     return found
 
 
@@ -105,6 +116,10 @@ class Plan:
         self.members = []
         # {the original group's id: {'name', 'policy'} of its new one}.
         self.server_groups = {}
+        # {Cinder group snapshot id: {'group_id' (the original), 'name',
+        # 'volume_ids', 'group_type', 'volume_types'}}: each comes back as
+        # a new group of the same types holding its restored volumes.
+        self.volume_groups = {}
 
     # -- building the plan -------------------------------------------------
 
@@ -125,6 +140,7 @@ class Plan:
             self._check_in_place()
             return self
         self._server_groups()
+        self._volume_groups()
         self._check_cloud()
         return self
 
@@ -147,7 +163,7 @@ class Plan:
                 'the member was not captured (%s)' % member['status'])))
             return None
         maps = self.options
-        snapshots = _volume_snapshots(member)
+        snapshots = _volume_snapshots(self.snap)
         volumes = []
         for volume in manifest['volumes']:
             snapshot_id = snapshots.get(volume['id'])
@@ -193,6 +209,39 @@ class Plan:
                     'name': group['name'] + self.suffix,
                     'policy': group['policy']}
 
+    def _volume_groups(self):
+        """Cinder group snapshots whose volumes come back in a new group.
+
+        Only those whose volumes all come back, in their own types (the
+        group's): the volumes of any other come back one by one, each from
+        its snapshot in the group snapshot, in no group.
+        """
+        recorded = {v['id']: v['volume_type'] for m in self.members
+                    for v in m['manifest']['volumes']}
+        mapped = {v['id'] for m in self.members for v in m['volumes']
+                  if v['volume_type'] != recorded[v['id']]}
+        for artifact in _group_snapshots(self.snap):
+            wanted = set(artifact.get('snapshots') or ())
+            volumes = [v for m in self.members for v in m['volumes']
+                       if v['id'] in wanted]
+            if not volumes or len(volumes) != len(wanted) or (
+                    wanted & mapped):
+                continue
+            for volume in volumes:
+                volume['volume_group'] = artifact['id']
+            self.volume_groups[artifact['id']] = {
+                'group_id': artifact['group_id'],
+                'name': 'volumes-%s%s' % (artifact['group_id'][:8],
+                                          self.suffix),
+                'volume_ids': sorted(wanted)}
+
+    def _ungroup(self, group_snapshot_id):
+        del self.volume_groups[group_snapshot_id]
+        for member in self.members:
+            for volume in member['volumes']:
+                if volume.get('volume_group') == group_snapshot_id:
+                    del volume['volume_group']
+
     # -- checks against the cloud -----------------------------------------
 
     def _check(self, member, check, read):
@@ -233,6 +282,9 @@ class Plan:
             for port in member['ports']:
                 self._check(member, 'network', lambda m=member, p=port: (
                     self._network(m, p)))
+        for group_snapshot_id in list(self.volume_groups):
+            self._check(None, 'volume_group', lambda g=group_snapshot_id: (
+                self._volume_group(g)))
         self._check(None, 'quota', self._quota)
         self._check(None, 'name', self._names_taken)
 
@@ -296,7 +348,10 @@ class Plan:
             return problem
         snapshots = list(storage.snapshots(details=True, all_projects=True,
                                            volume_id=volume['id']))
-        latest = max(snapshots, key=lambda s: s.created_at)
+        latest = max(snapshots, key=lambda s: s.created_at, default=None)
+        if latest is None:
+            return ('Cinder lists no snapshot of volume %s: restore as a '
+                    'new copy' % volume['id'])
         if latest.id != volume['snapshot_id']:
             return ('volume %s has a later snapshot (%s) than this group '
                     'snapshot\'s: Cinder reverts a volume only to its '
@@ -325,6 +380,19 @@ class Plan:
         if snapshot.status != 'available':
             return 'volume snapshot %s is %s, not available' % (
                 snapshot.id, snapshot.status)
+
+    def _volume_group(self, group_snapshot_id):
+        """Of the original group's types, and named after it."""
+        group = self.volume_groups[group_snapshot_id]
+        try:
+            source = self.conn.block_storage.get_group(group['group_id'])
+        except sdk_exceptions.NotFoundException:
+            # Its types are unknown: the volumes come back one by one.
+            self._ungroup(group_snapshot_id)
+            return None
+        group.update(name=(source.name or 'volumes-%s' % source.id[:8]) +
+                     self.suffix, group_type=source.group_type,
+                     volume_types=source.volume_types)
 
     def _flavor(self, member):
         flavor = self.conn.compute.find_flavor(member['flavor'],
@@ -401,6 +469,7 @@ class Plan:
                         gigabytes=sum(v['size'] or 0
                                       for v in member['volumes']))
         need['server_groups'] += len(self.server_groups)
+        need['groups'] += len(self.volume_groups)
         short = []
         compute = self.conn.compute.get_quota_set(self.project_id,
                                                   usage=True)
@@ -410,7 +479,7 @@ class Plan:
         if need['volumes']:
             volume = self.conn.block_storage.get_quota_set(self.project_id,
                                                            usage=True)
-            for key in ('volumes', 'gigabytes'):
+            for key in ('volumes', 'gigabytes', 'groups'):
                 short += _short(key, need[key], getattr(volume, key),
                                 volume.usage.get(key, 0))
         if need['ports']:
@@ -433,6 +502,14 @@ class Plan:
         for stage in STAGES[self.mode]:
             if stage == 'server_group':
                 continue
+            if stage == 'volumes':
+                for group_snapshot_id, group in self.volume_groups.items():
+                    steps.append({
+                        'stage': stage, 'server_id': None,
+                        'action': 'create volume group %s for the volumes '
+                                  'of Cinder group snapshot %s (%s)' % (
+                                      group['name'], group_snapshot_id,
+                                      ', '.join(group['volume_ids']))})
             for member in self.members:
                 for action in _actions(stage, member,
                                        self.options.get('keep_ips'),
@@ -480,8 +557,10 @@ def _actions(stage, member, keep_ips, in_place):
                     port['mac_address'])) if keep_ips else '')
     elif stage == 'volumes':
         for volume in member['volumes']:
-            yield 'create a %d GiB volume of %s from snapshot %s' % (
-                volume['size'] or 0, name, volume['snapshot_id'])
+            yield 'create a %d GiB volume of %s from snapshot %s%s' % (
+                volume['size'] or 0, name, volume['snapshot_id'],
+                ' in its new volume group' if volume.get('volume_group')
+                else '')
     elif stage == 'servers':
         yield 'boot %s (flavor %s%s) from %s' % (
             name, member['flavor'], ', zone %s' % member[

@@ -33,7 +33,9 @@ LOG = logging.getLogger(__name__)
 R = states.Restore
 LABEL = restore_plan.LABEL
 # Deleted in this order: what uses a resource goes before it.
-DELETE_ORDER = ('app_group', 'server', 'volume', 'port', 'server_group')
+# A group's volumes go with it: Cinder deletes no grouped volume alone.
+DELETE_ORDER = ('app_group', 'server', 'volume_group', 'volume', 'port',
+                'server_group')
 NOTIFIED = ('id', 'group_snapshot_id', 'project_id', 'status', 'mode',
             'app_group_id', 'ready_s', 'error')
 
@@ -205,6 +207,29 @@ class RestoreRun:
 
     # -- the stages ------------------------------------------------------
 
+    def _volume_groups(self, conn, plan):
+        """A new Cinder group for each that comes back as a group.
+
+        Returns {Cinder group snapshot id: the new group's id}. Not Cinder's
+        create-from-src: the volumes it makes get no service (Cinder's
+        create_group_from_src skips what a volume create sets), which
+        os-brick needs to attach them where iSCSI cannot scan manually.
+        """
+        made = {}
+        for group_snapshot_id, group in plan.volume_groups.items():
+            try:
+                created = conn.block_storage.create_group(
+                    name=group['name'], group_type=group['group_type'],
+                    volume_types=group['volume_types'],
+                    description='%s=%s' % (LABEL, self.id))
+                self._created('volume_group', created.id)
+                waits.volume_group(self.conf, conn, created.id)
+            except Exception as e:
+                raise StepFailed(None, 'volume group %s' % group['name'],
+                                 _cloud_message(e))
+            made[group_snapshot_id] = created.id
+        return made
+
     def _restore_new(self, plan):
         conn = self._user()
         workers = self.conf.restore.workers
@@ -242,13 +267,18 @@ class RestoreRun:
         _each(workers, plan.members,
               lambda m: self._step(m, 'ports', lambda: ports(m)))
 
+        new_volume_groups = self._volume_groups(conn, plan)
+
         def volumes(member):
             for volume in member['volumes']:
+                grouped = volume.get('volume_group')
                 created = conn.block_storage.create_volume(
                     size=volume['size'], snapshot_id=volume['snapshot_id'],
                     volume_type=volume['volume_type'],
                     name='%s-%s' % (member['name'], volume['id'][:8]),
-                    metadata=label)
+                    metadata=label, **({
+                        'group_id': new_volume_groups[grouped]}
+                        if grouped else {}))
                 self._created('volume', created.id, member)
                 volume['new_id'] = created.id
             for volume in member['volumes']:
@@ -304,7 +334,8 @@ class RestoreRun:
                     continue
                 conn.compute.create_volume_attachment(
                     member['new_server_id'], volume_id=volume['new_id'])
-                waits.volume(self.conf, conn, volume['new_id'], 'in-use')
+                waits.attached(self.conf, conn, volume['new_id'],
+                               member['new_server_id'])
         _each(workers, plan.members,
               lambda m: self._step(m, 'attachments', lambda: attach(m)))
         name = self.restore['options'].get('as_app_group')
@@ -368,9 +399,14 @@ def _labelled(admin, restore):
             yield 'server', server.id
     for volume in admin.block_storage.volumes(all_projects=True,
                                               project_id=project):
-        if (volume.metadata or {}).get(LABEL) == label:
+        if (volume.metadata or {}).get(LABEL) == label and (
+                not volume.group_id):
             yield 'volume', volume.id
     description = '%s=%s' % (LABEL, label)
+    # Groups show no project before volume API 3.58: the label is unique.
+    for group in admin.block_storage.groups(all_projects=True):
+        if group.description == description:
+            yield 'volume_group', group.id
     for port in admin.network.ports(project_id=project,
                                     description=description):
         if port.description == description:
@@ -384,6 +420,7 @@ def _labelled(admin, restore):
 
 def _wait_gone(conf, admin, kind, resource_id, failed):
     getter = {'server': admin.compute.get_server,
+              'volume_group': admin.block_storage.get_group,
               'volume': admin.block_storage.get_volume}.get(kind)
     if getter is None:
         return
@@ -410,17 +447,35 @@ def _delete_volume(conf, admin, context, volume_id):
                                              all_projects=True)
     if volume is None:
         return
-    if volume.status == 'in-use':
-        for attachment in volume.attachments or ():
-            admin.compute.delete_volume_attachment(
-                attachment['server_id'], volume_id, ignore_missing=True)
+    _detach(conf, admin, volume)
     admin.block_storage.delete_volume(volume_id, ignore_missing=True,
                                       force=volume.status not in (
                                           'available', 'error', 'in-use'))
 
 
+def _detach(conf, admin, volume):
+    """Cinder deletes no attached volume, alone or in its group."""
+    if volume.status != 'in-use':
+        return
+    for attachment in volume.attachments or ():
+        admin.compute.delete_volume_attachment(
+            attachment['server_id'], volume.id, ignore_missing=True)
+    waits.volume(conf, admin, volume.id, 'available')
+
+
+def _delete_volume_group(conf, admin, context, group_id):
+    try:
+        group = admin.block_storage.get_group(group_id, list_volume=True)
+    except sdk_exceptions.NotFoundException:
+        return
+    for volume_id in group.volumes or ():
+        _detach(conf, admin, admin.block_storage.get_volume(volume_id))
+    admin.block_storage.delete_group(group_id, delete_volumes=True)
+
+
 _DELETE = {
     'app_group': _delete_app_group,
+    'volume_group': _delete_volume_group,
     'server': lambda conf, admin, ctx, i: admin.compute.delete_server(
         i, ignore_missing=True),
     'volume': _delete_volume,

@@ -320,3 +320,30 @@ def until_answering(ping, timeout=60):
         except oslo_messaging.MessagingTimeout:
             if time.monotonic() > deadline:
                 raise
+
+
+def restore_and_wait(api, body, timeout=300):
+    """POST a restore; it once it is available or error."""
+    response = api('POST', '/v1/restores', json={'restore': body})
+    assert response.status_code == 202, response.text
+    path = '/v1/restores/%s' % response.json()['restore']['id']
+    deadline = time.monotonic() + timeout
+    while True:
+        restore = api('GET', path).json()['restore']
+        if restore['status'] in ('available', 'error'):
+            return restore
+        assert time.monotonic() < deadline, restore
+        time.sleep(1)
+
+
+def delete_restore(api, restore, timeout=300):
+    """DELETE a restore; return once it is no longer deleting."""
+    path = '/v1/restores/%s' % restore['id']
+    api('DELETE', path)
+    deadline = time.monotonic() + timeout
+    while True:
+        restore = api('GET', path).json()['restore']
+        if restore['status'] != 'deleting':
+            return restore
+        assert time.monotonic() < deadline, 'the restore is still deleting'
+        time.sleep(1)

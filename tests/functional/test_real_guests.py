@@ -26,7 +26,9 @@ import time
 
 import pytest
 
+from tests.functional.conftest import delete_restore
 from tests.functional.conftest import restart_daemon
+from tests.functional.conftest import restore_and_wait
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 
@@ -387,28 +389,6 @@ def test_a_killed_agent_leaves_no_guest_frozen(test_cloud, api_as, guests):
     _delete(api, snap)
 
 
-def _restore(api, body):
-    response = api('POST', '/v1/restores', json={'restore': body})
-    assert response.status_code == 202, response.text
-    path = '/v1/restores/%s' % response.json()['restore']['id']
-    deadline = time.monotonic() + WAIT
-    while True:
-        restore = api('GET', path).json()['restore']
-        if restore['status'] in ('available', 'error'):
-            return restore
-        assert time.monotonic() < deadline, restore
-        time.sleep(1)
-
-
-def _delete_restore(api, restore):
-    path = '/v1/restores/%s' % restore['id']
-    api('DELETE', path)
-    deadline = time.monotonic() + WAIT
-    while api('GET', path).json()['restore']['status'] == 'deleting':
-        assert time.monotonic() < deadline, 'the restore is still deleting'
-        time.sleep(1)
-
-
 def _last(text):
     values = [int(v) for v in text.split() if v.isdigit()]
     return values[-1] if values else 0
@@ -428,7 +408,7 @@ def test_a_restored_copy_boots_and_its_counters_form_a_consistent_cut(
         writer.stop()
     try:
         assert snap['status'] == 'available', snap['error']
-        restore = _restore(api, {'group_snapshot': snap['id']})
+        restore = restore_and_wait(api, {'group_snapshot': snap['id']})
         try:
             assert restore['status'] == 'available', restore['error']
             new = {m['server_id']: m['new_server_id']
@@ -445,7 +425,7 @@ def test_a_restored_copy_boots_and_its_counters_form_a_consistent_cut(
                 tuple(values)))
             assert values[1] > 0 and values[0] - values[1] in (0, 1), values
         finally:
-            _delete_restore(api, restore)
+            delete_restore(api, restore)
     finally:
         _delete(api, snap)
 
@@ -463,8 +443,8 @@ def test_in_place_brings_back_the_snapshot_disks(api_as, demo, guests):
         for guest in guests:
             _wait_agent(guest).append(marker, 'written after the snapshot\n')
             assert guest.read(marker)
-        restore = _restore(api, {'group_snapshot': snap['id'],
-                                 'mode': 'in_place'})
+        restore = restore_and_wait(api, {'group_snapshot': snap['id'],
+                                         'mode': 'in_place'})
         assert restore['status'] == 'available', restore['error']
         images = _images(snap)
         for guest in guests:
@@ -477,7 +457,7 @@ def test_in_place_brings_back_the_snapshot_disks(api_as, demo, guests):
             with pytest.raises(libvirt.libvirtError) as e:
                 guest.read(marker)
             assert 'No such file' in str(e.value), e.value
-        _delete_restore(api, restore)
+        delete_restore(api, restore)
     finally:
         _delete(api, snap)
 

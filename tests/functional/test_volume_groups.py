@@ -8,10 +8,18 @@ one plain volume snapshot; deleting it deletes both.
 The test cloud's fake Cinder backend has no group snapshot of its own,
 so Cinder makes the group's snapshots in its generic way; the API path,
 the planning and the artifacts are the same as on a backend that has.
+
+Restored as a new copy, the grouped volumes come back, each from its
+snapshot in the group snapshot, in one new Cinder group of the same group
+type; the lone one from its own snapshot, in no group; each attached to
+the right new server; and deleting the restore deletes the group with its
+volumes.
 """
 
 import pytest
 
+from tests.functional.conftest import delete_restore
+from tests.functional.conftest import restore_and_wait
 from tests.functional.conftest import snapshot_once_free
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
@@ -105,17 +113,22 @@ def _delete_if_left(api, snapshot_id):
                           timeout=WAIT)
 
 
-def test_one_group_snapshot_for_the_grouped_volumes(
-        request, api_as, admin, tagged_app_group, grouped_volumes):
-    api = api_as('minicloud-demo')
+def _snapshot(request, api, app_group):
+    """An available group snapshot of the app, deleted after the test."""
     response = snapshot_once_free(api, {
-        'app_group': tagged_app_group['id'], 'mode': 'barrier',
-        'consistent': True})
+        'app_group': app_group['id'], 'mode': 'barrier', 'consistent': True})
     assert response.status_code == 202, response.text
     snapshot_id = response.json()['group_snapshot']['id']
     request.addfinalizer(lambda: _delete_if_left(api, snapshot_id))
     snap = wait_for_snapshot(api, snapshot_id, timeout=WAIT)
     assert snap['status'] == 'available', snap['error']
+    return snap
+
+
+def test_one_group_snapshot_for_the_grouped_volumes(
+        request, api_as, admin, tagged_app_group, grouped_volumes):
+    api = api_as('minicloud-demo')
+    snap = _snapshot(request, api, tagged_app_group)
     artifacts = {m['server_id']: [a for a in m['artifacts']
                                   if a['type'] != 'image']
                  for m in snap['members']}
@@ -149,3 +162,64 @@ def test_one_group_snapshot_for_the_grouped_volumes(
           'group_snapshot', 404)
     for snapshot_id in [*group_snapshot['snapshots'].values(), alone['id']]:
         _wait(admin, '/snapshots/%s' % snapshot_id, 'snapshot', 404)
+
+
+def _group_of(admin, restore_id):
+    label = 'consistent_snap_restore_id=%s' % restore_id
+    return [g for g in admin.block_storage.groups(all_projects=True)
+            if g.description == label]
+
+
+def test_the_grouped_volumes_come_back_as_a_new_group(
+        request, api_as, admin, demo, tagged_app_group, group_type,
+        grouped_volumes, run_id):
+    api = api_as('minicloud-demo')
+    snap = _snapshot(request, api, tagged_app_group)
+    [group_snapshot] = [a for m in snap['members'] for a in m['artifacts']
+                        if a['type'] == 'volume_group_snapshot']
+    grouped = sorted(v.id for v in grouped_volumes['grouped'])
+    plan = api('POST', '/v1/restores', json={'restore': {
+        'group_snapshot': snap['id'], 'dry_run': True}}).json()[
+            'restore_plan']
+    assert plan['ok'], plan['problems']
+    assert [s['action'] for s in plan['steps'] if s['server_id'] is None
+            and s['stage'] == 'volumes'] == [
+        'create volume group cs-cg-%s-restored-<restore ID> for the '
+        'volumes of Cinder group snapshot %s (%s)' % (
+            run_id, group_snapshot['id'], ', '.join(grouped))]
+
+    restore = restore_and_wait(api, {'group_snapshot': snap['id']},
+                               timeout=WAIT)
+    request.addfinalizer(lambda: delete_restore(api, restore, timeout=WAIT))
+    assert restore['status'] == 'available', restore['error']
+    [group] = _group_of(admin, restore['id'])
+    assert group.name == 'cs-cg-%s-restored-%s' % (run_id,
+                                                   restore['id'][:8])
+    group = demo.block_storage.get_group(group.id, list_volume=True)
+    assert (group.status, group.group_type) == ('available', group_type[
+        'id'])
+    new_server = {m['server_id']: m['new_server_id']
+                  for m in restore['members']}
+    servers = grouped_volumes['servers']
+    originals = [*grouped_volumes['grouped'], grouped_volumes['alone']]
+    snapshot_of = dict(group_snapshot['snapshots'])
+    [alone] = [a for m in snap['members'] for a in m['artifacts']
+               if a['type'] == 'volume_snapshot']
+    snapshot_of[alone['volume_id']] = alone['id']
+    made = {v.snapshot_id: v for v in demo.block_storage.volumes()
+            if (v.metadata or {}).get('consistent_snap_restore_id') ==
+            restore['id']}
+    for server, original in zip(servers, originals):
+        volume = made[snapshot_of[original.id]]
+        assert volume.status == 'in-use', volume
+        assert [a['server_id'] for a in volume.attachments] == [
+            new_server[server.id]]
+        # Only the grouped ones are in the new group.
+        assert (volume.id in group.volumes) == (original.id in grouped)
+        assert volume.group_id == (group.id if original.id in grouped
+                                   else None)
+
+    assert delete_restore(api, restore, timeout=WAIT)['status'] == 'deleted'
+    assert _group_of(admin, restore['id']) == []
+    for volume in made.values():
+        _wait(admin, '/volumes/%s' % volume.id, 'volume', 404)

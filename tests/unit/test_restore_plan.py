@@ -60,7 +60,8 @@ def test_a_libvirt_capture_boots_from_its_root_disk_image():
     member = _member(artifacts=[
         {'type': 'libvirt_disk', 'disk': 'vdb', 'image_id': 'img-b'},
         {'type': 'libvirt_disk', 'disk': 'vda', 'image_id': 'img-a'},
-        {'type': 'volume_group_snapshot', 'snapshots': {'v1': 'gsnap-v1'}}])
+        {'type': 'volume_group_snapshot', 'id': 'gs-1', 'group_id': 'cg-1',
+         'volume_ids': ['v1'], 'snapshots': {'v1': 'gsnap-v1'}}])
     made = _plan(_snap(member))
     assert made.members[0]['image_id'] == 'img-a'
     assert made.members[0]['volumes'][0]['snapshot_id'] == 'gsnap-v1'
@@ -70,8 +71,9 @@ def test_every_problem_is_found_and_named_at_once():
     old = _member('s2', 'db-0', manifest=None)
     partial = _member('s3', 'db-1', manifest=dict(
         MANIFEST, incomplete=['ports: Neutron did not answer']))
-    no_volume = _member('s4', 'db-2', artifacts=[{'type': 'image',
-                                                  'id': 'img'}])
+    no_volume = _member('s4', 'db-2', manifest=dict(MANIFEST, volumes=[
+        dict(MANIFEST['volumes'][0], id='v9')]), artifacts=[
+            {'type': 'image', 'id': 'img'}])
     made = _plan(_snap(old, partial, no_volume), members=['db-0', 'db-1',
                                                           'db-2', 'nope'])
     messages = [(p['server_id'], p['check']) for p in made.problems]
@@ -158,3 +160,55 @@ def test_in_place_refuses_a_boot_volume_naming_it():
     assert (problem['server_id'], problem['check']) == ('s1', 'boot_volume')
     assert 'boot volume v1' in problem['message']
     assert 'restore it as a new copy' in problem['message']
+
+
+def _grouped_pair():
+    """web-0 and db-0 each attach one volume of Cinder group cg-1.
+
+    The group snapshot is web-0's artifact: its first holder makes it.
+    """
+    def manifest(name, server_id, volume_id):
+        return dict(MANIFEST, name=name, server_id=server_id, volumes=[
+            dict(MANIFEST['volumes'][0], id=volume_id, group_id='cg-1')])
+    owner = _member('s1', 'web-0', manifest=manifest('web-0', 's1', 'v1'),
+                    artifacts=[
+                        {'type': 'image', 'id': 'img-s1'},
+                        {'type': 'volume_group_snapshot', 'id': 'gs-1',
+                         'group_id': 'cg-1', 'volume_ids': ['v1', 'v2'],
+                         'snapshots': {'v1': 'gsnap-v1',
+                                       'v2': 'gsnap-v2'}}])
+    other = _member('s2', 'db-0', manifest=manifest('db-0', 's2', 'v2'),
+                    artifacts=[{'type': 'image', 'id': 'img-s2'}])
+    return owner, other
+
+
+def test_a_cinder_group_comes_back_as_one_new_group():
+    made = _plan(_snap(*_grouped_pair()))
+    assert made.problems == []
+    assert made.volume_groups == {'gs-1': {
+        'group_id': 'cg-1', 'name': 'volumes-cg-1-restored-r1234567',
+        'volume_ids': ['v1', 'v2']}}
+    assert [(v['snapshot_id'], v['volume_group']) for m in made.members
+            for v in m['volumes']] == [('gsnap-v1', 'gs-1'),
+                                       ('gsnap-v2', 'gs-1')]
+    volumes = [s['action'] for s in made.steps() if s['stage'] == 'volumes']
+    assert volumes == [
+        'create volume group volumes-cg-1-restored-r1234567 for the volumes '
+        'of Cinder group snapshot gs-1 (v1, v2)',
+        'create a 1 GiB volume of web-0-restored-r1234567 from snapshot '
+        'gsnap-v1 in its new volume group',
+        'create a 1 GiB volume of db-0-restored-r1234567 from snapshot '
+        'gsnap-v2 in its new volume group']
+
+
+def test_part_of_a_cinder_group_or_a_mapped_type_comes_back_volume_by_volume():
+    # Cinder would make every volume of the group snapshot, in its types.
+    for made in (_plan(_snap(*_grouped_pair()), members=['db-0']),
+                 _plan(_snap(*_grouped_pair()),
+                       volume_type_map={'fast': 'slow'})):
+        assert made.problems == []
+        assert made.volume_groups == {}
+        assert all('volume_group' not in v for m in made.members
+                   for v in m['volumes'])
+    # The snapshot comes from the other member's group snapshot.
+    assert made.members[1]['volumes'][0]['snapshot_id'] == 'gsnap-v2'
