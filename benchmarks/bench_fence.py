@@ -49,6 +49,7 @@ from consistent_snap import conf as cs_conf
 from consistent_snap import context as cs_context
 from consistent_snap.coordinator import fence as cs_fence
 from consistent_snap import rpc
+from consistent_snap import states
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / 'benchmarks' / 'results'
@@ -57,9 +58,8 @@ import plugin as cloud_plugin  # noqa: E402
 
 CONF = cs_conf.CONF
 BASELINES = ('sequential', 'uncoordinated')
-VARIANTS = BASELINES + cs_fence.MODES
-INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
-            'fixed_at', 'thawed_at')
+VARIANTS = BASELINES + states.MODES
+INSTANTS = states.Member.INSTANTS
 METRICS = ('skew_ms', 'fanout_ms', 'e2e_ms', 'freeze_ms')
 AGENT_PREFIX = 'bench-agent-'
 HOST_PREFIX = 'bench-'
@@ -445,7 +445,7 @@ def ratios(entries):
         return stats['p50'] if stats else None
     found = []
     for entry in entries:
-        if entry['variant'] not in cs_fence.MODES:
+        if entry['variant'] not in states.MODES:
             continue
         row = {'hosts': entry['hosts'], 'mode': entry['variant'],
                'skew_p50_ms': p50(entry, 'skew_ms'),

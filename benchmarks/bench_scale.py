@@ -43,6 +43,7 @@ from consistent_snap import context as cs_context
 from consistent_snap.coordinator import fence as cs_fence
 from consistent_snap.coordinator import inbox as cs_inbox
 from consistent_snap import rpc
+from consistent_snap import states
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -52,7 +53,7 @@ CONF = cs_conf.CONF
 BASELINES = ('sequential', 'uncoordinated', 'poll')
 # shared_start_calls: shared_start with one call per host even where the
 # fence would broadcast, to show what the broadcast saves.
-VARIANTS = BASELINES + cs_fence.MODES + ('shared_start_calls',)
+VARIANTS = BASELINES + states.MODES + ('shared_start_calls',)
 OFFSET_VARIANTS = ('shared_start', 'naive_shared_start', 'barrier')
 METRICS = ('skew_ms', 'fanout_ms', 'e2e_ms', 'freeze_ms')
 EXTRA = ('est_skew_ms', 'start_skew_ms', 'lead_ms', 'late_ms',
@@ -411,7 +412,7 @@ def ratio_rows(entries):
     by = {(e['hosts'], e['variant']): e for e in entries}
     found = []
     for e in entries:
-        if e['variant'] not in cs_fence.MODES:
+        if e['variant'] not in states.MODES:
             continue
         row = {'hosts': e['hosts'], 'mode': e['variant']}
         for metric in ('skew_ms', 'freeze_ms'):

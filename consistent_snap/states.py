@@ -56,3 +56,50 @@ class Restore:
     @classmethod
     def can_move(cls, current, new):
         return new in cls.TRANSITIONS[current]
+
+
+class Member:
+    """A member snapshot: one server, as one group snapshot captures it.
+
+    One vocabulary for the agent that captures it, the coordinator that
+    records it and the API that shows it.
+    """
+
+    # Set by its agent and recorded by the coordinator.
+    PENDING = 'pending'
+    FROZEN = 'frozen'
+    CAPTURED = 'captured'
+    AVAILABLE = 'available'
+    ERROR = 'error'
+    ABORTED = 'aborted'
+    # Not capturable when the group was resolved: never sent to a host.
+    SKIPPED = 'skipped'
+    # What already says how a failed snapshot left the member.
+    UNDONE = (ERROR, ABORTED, SKIPPED)
+
+    # Consistency levels, weakest first.
+    CRASH = 'crash'
+    FILESYSTEM = 'filesystem'
+    APPLICATION = 'application'
+    LEVELS = (CRASH, FILESYSTEM, APPLICATION)
+
+    # The instants of its fence, in seconds since the epoch.
+    FENCE_INSTANTS = ('frozen_at', 'captured_at', 'fixed_at', 'thawed_at')
+    INSTANTS = ('received_at', 'started_at') + FENCE_INSTANTS
+
+    # What its agent reports of it after each phase.
+    REPORT_KEYS = ('server_id', 'status', 'consistency',
+                   'consistency_reason', 'artifacts') + INSTANTS + ('error',)
+
+    @classmethod
+    def weakest(cls, levels):
+        """A group's level is its weakest member's; None if none is known."""
+        known = [level for level in levels if level in cls.LEVELS]
+        return min(known, key=cls.LEVELS.index) if known else None
+
+
+# How the members' captures are fenced (coordinator/fence.py).
+BARRIER = 'barrier'
+SHARED_START = 'shared_start'
+PRIORITY = 'priority'
+MODES = (BARRIER, SHARED_START, PRIORITY)

@@ -23,16 +23,14 @@ from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap import drivers
 from consistent_snap import exception
-from consistent_snap.quiescers import base as quiescer_base
 from consistent_snap import rpc
+from consistent_snap import states
 from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 # Long enough to answer any redelivery with the first answer.
 FORGET_AFTER_S = 3600
-PUBLIC = ('server_id', 'status', 'consistency', 'consistency_reason',
-          'artifacts', 'received_at', 'started_at', 'frozen_at',
-          'captured_at', 'fixed_at', 'thawed_at', 'error')
+M = states.Member
 
 
 class _HostSnapshot:
@@ -50,13 +48,14 @@ class _HostSnapshot:
         self.frozen = []
         self.held = []  # The members a freeze may have reached.
         self.arming = None  # The dead-man timer's token for them.
-        self.members = {m['server_id']: dict(m, status='pending',
+        self.members = {m['server_id']: dict(m, status=M.PENDING,
                                              artifacts=[])
                         for m in members}
 
     def report(self, host):
         return {'host': host, 'members': [
-            {k: m.get(k) for k in PUBLIC} for m in self.members.values()]}
+            {k: m.get(k) for k in M.REPORT_KEYS}
+            for m in self.members.values()]}
 
 
 class AgentManager:
@@ -260,7 +259,7 @@ class AgentManager:
 
         def run():
             ready = [m for m in snap.members.values()
-                     if m['status'] == 'frozen']
+                     if m['status'] == M.FROZEN]
             self._at(capture_at, snap, ready,
                      lambda member: self._start_capture(snap, member))
             self._fix_then_thaw(snap, ready)
@@ -315,13 +314,13 @@ class AgentManager:
 
         def run():
             for member in snap.members.values():
-                if member['status'] != 'captured':
+                if member['status'] != M.CAPTURED:
                     continue
                 try:
                     for capturer, capture in snap.captures[
                             member['server_id']]:
                         capturer.wait_done(capture, deadline)
-                    member['status'] = 'available'
+                    member['status'] = M.AVAILABLE
                 except Exception as e:
                     self._fail(member, 'finalize', e)
             return snap.report(self.host)
@@ -343,7 +342,7 @@ class AgentManager:
             # dead-man timer covers the guests meanwhile.
             with snap.lock:
                 if 'finalize' in snap.replies and all(
-                        m['status'] == 'available'
+                        m['status'] == M.AVAILABLE
                         for m in snap.members.values()):
                     # Complete and thawed here: an abort may come from a
                     # coordinator acting on a stale view, and must not
@@ -378,8 +377,8 @@ class AgentManager:
                                       snap.id, artifact['type'],
                                       artifact['id'])
         for member in snap.members.values():
-            if member['status'] not in ('error',):
-                member['status'] = 'aborted'
+            if member['status'] != M.ERROR:
+                member['status'] = M.ABORTED
         return snap.report(self.host)
 
     def _freeze_at(self, snap, fence_at, deadline, quiesce, max_freeze_ms,
@@ -422,7 +421,7 @@ class AgentManager:
 
         def freeze(member):
             self._freeze_member(snap, member, quiesce, limit_ms)
-            if capture and member['status'] == 'frozen':
+            if capture and member['status'] == M.FROZEN:
                 self._start_capture(snap, member)
         self._at(fence_at, snap, members, freeze)
 
@@ -454,7 +453,7 @@ class AgentManager:
                            'freeze began' % refused)
                 return
             if refused:
-                level, reason = quiescer_base.CRASH, 'not frozen: ' + refused
+                level, reason = M.CRASH, 'not frozen: ' + refused
             else:
                 try:
                     level, reason = self.quiescer.freeze(member,
@@ -462,15 +461,15 @@ class AgentManager:
                 finally:
                     self.deadman.end_freeze(snap.id, snap.arming, member)
         else:
-            level, reason = (quiescer_base.CRASH,
+            level, reason = (M.CRASH,
                              'quiesce was not asked for')
-        quiesced = level != quiescer_base.CRASH
+        quiesced = level != M.CRASH
         # A freeze window only for a guest that was frozen: one that was
         # not has none to report, however long its capture takes.
         member.update(consistency=level, consistency_reason=reason,
                       frozen_at=time.time() if quiesced else None,
-                      status='frozen', quiesced=quiesced)
-        if level == quiescer_base.CRASH and member.get('require_quiesce'):
+                      status=M.FROZEN, quiesced=quiesced)
+        if level == M.CRASH and member.get('require_quiesce'):
             # Refused, not downgraded: the abort thaws the others.
             self._fail(member, 'freeze', 'a quiesce is required (%s) but '
                        '%s' % (member['require_quiesce'], reason))
@@ -481,7 +480,7 @@ class AgentManager:
             'name': 'cs-%s-%s' % (snap.id[:8], member.get('name') or
                                   member['server_id'][:8]),
             'properties': {
-                'consistent_snap_group_snapshot_id': snap.id,
+                capturer_base.LABEL: snap.id,
                 'consistent_snap_server_id': member['server_id'],
                 'consistent_snap_fence_at': '%.6f' % member['started_at'],
             },
@@ -510,14 +509,14 @@ class AgentManager:
             self._fail(member, 'capture', e)
 
     def _wait_fixed(self, snap, member):
-        if member['status'] != 'frozen' or member.get('captured_at') is None:
+        if member['status'] != M.FROZEN or member.get('captured_at') is None:
             return  # Failed, or never reached its capture.
         try:
             for capturer, capture in snap.captures[member['server_id']]:
                 capturer.wait_fixed(capture, member['fix_by'])
             member['fixed_at'] = max(
                 c.fixed_at for _, c in snap.captures[member['server_id']])
-            member['status'] = 'captured'
+            member['status'] = M.CAPTURED
         except Exception as e:
             self._fail(member, 'capture', e)
 
@@ -556,8 +555,8 @@ class AgentManager:
                 member['thawed_at'] = thawed_at
             late = member.get('fixed_at') is None or (
                 member['fixed_at'] > thawed_at)
-            if late and member['consistency'] != quiescer_base.CRASH:
-                member.update(consistency=quiescer_base.CRASH,
+            if late and member['consistency'] != M.CRASH:
+                member.update(consistency=M.CRASH,
                               consistency_reason=(
                                   'point in time fixed after max_freeze '
                                   'thawed the guest'))
@@ -573,7 +572,7 @@ class AgentManager:
     def _fail(self, member, phase, error):
         LOG.error('%s of server %s on %s failed: %s', phase,
                   member['server_id'], self.host, error)
-        member.update(status='error', error='%s failed on host %s: %s' % (
+        member.update(status=M.ERROR, error='%s failed on host %s: %s' % (
             phase, self.host, error))
 
 

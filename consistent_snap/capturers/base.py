@@ -7,6 +7,10 @@ import urllib.parse
 
 from openstack import exceptions as sdk_exceptions
 
+# Every artifact's label: the group snapshot it belongs to (an image's
+# property, a volume snapshot's metadata, a group snapshot's description).
+LABEL = 'consistent_snap_group_snapshot_id'
+
 
 @dataclasses.dataclass
 class Capture:

@@ -8,7 +8,6 @@ from oslo_utils import strutils
 from consistent_snap.capturers import base
 
 LOG = logging.getLogger(__name__)
-LABEL = 'consistent_snap_group_snapshot_id'
 STATUS = {'available': 'available', 'error': 'error'}
 SNAPSHOT = 'volume_snapshot'
 GROUP_SNAPSHOT = 'volume_group_snapshot'
@@ -21,12 +20,12 @@ SETTLE_S = 120
 
 def group_label(snapshot_id):
     """Group snapshots have no metadata: the label is their description."""
-    return '%s=%s' % (LABEL, snapshot_id)
+    return '%s=%s' % (base.LABEL, snapshot_id)
 
 
 def label_of(snapshot):
     """The group snapshot id a Cinder snapshot is labelled with, or None."""
-    return (snapshot.get('metadata') or {}).get(LABEL)
+    return (snapshot.get('metadata') or {}).get(base.LABEL)
 
 
 def group_label_of(group_snapshot):
@@ -102,7 +101,7 @@ class CinderCapturer(base.Capturer):
             snapshot = self.conn.block_storage.create_group_snapshot(
                 group_id=group['id'], name=labels['name'],
                 description=group_label(
-                    labels['properties'][LABEL]))
+                    labels['properties'][base.LABEL]))
             artifacts.append({'type': GROUP_SNAPSHOT, 'id': snapshot.id,
                               'status': 'creating', 'group_id': group['id'],
                               'volume_ids': group['volume_ids'],
@@ -151,7 +150,7 @@ class CinderCapturer(base.Capturer):
         # it takes all_tenants and pages of them; before, it lists only
         # the caller's project, and the artifacts are in the requester's).
         snapshots = list_snapshots(self.conn, metadata=json.dumps(
-            {LABEL: snapshot_id}))
+            {base.LABEL: snapshot_id}))
         groups = list_group_snapshots(self.conn,
                                       description=group_label(snapshot_id))
         # Checked here too: a filter that is silently dropped would

@@ -86,7 +86,7 @@ class LibvirtCapturer(base.Capturer):
         if dom is None:
             raise RuntimeError('no libvirt domain for server %s on this '
                                'host' % member['server_id'])
-        snapshot_id = labels['properties']['consistent_snap_group_snapshot_id']
+        snapshot_id = labels['properties'][base.LABEL]
         suffix = '%s-%s' % (self.conf.libvirt.overlay_suffix, snapshot_id[:8])
         disks = libvirt_host.disks(dom)
         overlays = [(dev, path + suffix) for dev, path, _ in disks]

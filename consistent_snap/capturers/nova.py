@@ -6,7 +6,6 @@ from consistent_snap.capturers import base
 
 # Glance moves an image out of 'queued' once Nova has the disk's content.
 NOT_FIXED = ('queued',)
-LABEL = 'consistent_snap_group_snapshot_id'
 STATUS = {'active': 'available', 'killed': 'error', 'deleted': 'error',
           'deactivated': 'error'}
 # Images per page of a Glance list; Glance caps it at its api_limit_max.
@@ -28,7 +27,7 @@ def is_ours(image, same_label_ids):
 
     image: a Glance v2 image as its API shows it (properties at the top).
     """
-    snapshot_id = image.get(LABEL) or ''
+    snapshot_id = image.get(base.LABEL) or ''
     if not (image.get('name') or '').startswith('cs-%s-' % snapshot_id[:8]):
         return False
     made_of = image.get('instance_uuid')
@@ -82,11 +81,11 @@ class NovaCapturer(base.Capturer):
         images = [i for hidden in ('false', 'true')
                   for i in base.list_all(
                       self.conn.image, '/images', 'images',
-                      {LABEL: snapshot_id, 'os_hidden': hidden,
+                      {base.LABEL: snapshot_id, 'os_hidden': hidden,
                        'limit': PAGE})]
         # Checked here too: a filter that is silently dropped would
         # otherwise hand over every image of the cloud for deletion.
-        labelled = [i for i in images if i.get(LABEL) == snapshot_id]
+        labelled = [i for i in images if i.get(base.LABEL) == snapshot_id]
         same = {i['id'] for i in labelled}
         return [{'type': 'image', 'id': i['id']} for i in labelled
                 if is_ours(i, same)]

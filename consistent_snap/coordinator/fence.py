@@ -14,8 +14,7 @@ import oslo_messaging as messaging
 
 from consistent_snap import exception
 from consistent_snap import rpc
-
-MODES = ('shared_start', 'priority', 'barrier')
+from consistent_snap import states
 
 
 class Failed(Exception):
@@ -110,7 +109,7 @@ def frozen_together(members):
     form one cut, however far apart the calls were. members: dicts with
     frozen_at, captured_at, fixed_at and thawed_at, on one clock.
     """
-    keys = ('frozen_at', 'captured_at', 'fixed_at', 'thawed_at')
+    keys = states.Member.FENCE_INSTANTS
     if not members or any(m.get(k) is None for m in members for k in keys):
         return False
     return (max(m['frozen_at'] for m in members) <=
@@ -123,13 +122,6 @@ def window_ms(start, end):
     if start is None or end is None:
         return None
     return (end - start) * 1000.0
-
-
-def consistency(levels):
-    """The group's level is its weakest member's."""
-    order = ['crash', 'filesystem', 'application']
-    known = [level for level in levels if level in order]
-    return min(known, key=order.index) if known else None
 
 
 class Fence:
@@ -224,7 +216,7 @@ class Fence:
                     phase, host, rpc.remote_message(error)))
         for host in sorted(results):
             for member in results[host]['members']:
-                if member.get('status') == 'error':
+                if member.get('status') == states.Member.ERROR:
                     raise Failed('Server %s on host %s: %s' % (
                         member['server_id'], host, member.get('error')))
 
@@ -360,7 +352,7 @@ class Fence:
         except Failed:
             self._report_all(frozen)
             raise
-        moving = self._meanwhile('capturing')
+        moving = self._meanwhile(states.CAPTURING)
         # Every member is frozen now, so any instant is a consistent point;
         # one instant for all of them also lines up the members that
         # could not be quiesced, whose point is their capture.
@@ -392,22 +384,22 @@ class Fence:
         """Fix every member's point in time; {host: report}."""
         if not consistent:
             # Not fenced: each host captures as soon as it can.
-            self._on_phase('capturing')
+            self._on_phase(states.CAPTURING)
             results = self._capture(None)
         else:
             self.prepare()
             # Before T is chosen: T is recorded with the phase after.
-            self._on_phase('fencing')
-            if mode == 'barrier':
+            self._on_phase(states.FENCING)
+            if mode == states.BARRIER:
                 self.fence_at = self._fence_at()
                 results = self._barrier(self.fence_at)
                 self._raise_first_error('capture', results)
                 return results
-            moving = self._meanwhile('capturing')
-            if mode != 'priority':
+            moving = self._meanwhile(states.CAPTURING)
+            if mode != states.PRIORITY:
                 self.fence_at = self._fence_at()
             results = self._capture(self.fence_at,
-                                    priority=(mode == 'priority'))
+                                    priority=(mode == states.PRIORITY))
             moving.result()
         self._report_all(results)
         self._raise_first_error('capture', results)

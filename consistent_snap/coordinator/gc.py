@@ -129,16 +129,16 @@ def _images(conn):
                 for i in base.list_all(conn.image, '/images', 'images',
                                        {'os_hidden': hidden,
                                         'limit': nova.PAGE})
-                if i.get(nova.LABEL)]
+                if i.get(base.LABEL)]
     same = collections.defaultdict(set)
     for image in labelled:
-        same[image[nova.LABEL]].add(image['id'])
-    return [{'type': IMAGE, 'id': i['id'], 'snapshot_id': i[nova.LABEL],
+        same[image[base.LABEL]].add(image['id'])
+    return [{'type': IMAGE, 'id': i['id'], 'snapshot_id': i[base.LABEL],
              'name': i.get('name'), 'status': i.get('status'),
              'created_at': _utc(i.get('created_at')),
              'project_id': i.get('owner'),
              'protected': bool(i.get('protected')),
-             'ours': nova.is_ours(i, same[i[nova.LABEL]])}
+             'ours': nova.is_ours(i, same[i[base.LABEL]])}
             for i in labelled]
 
 

@@ -29,10 +29,7 @@ LOG = logging.getLogger(__name__)
 CAPTURERS = 'consistent_snap.capturers'
 # A backup policy's runs are requested_by 'policy:<id>' (scheduler).
 POLICY_RUN = 'policy:'
-# Member statuses that already say how a failed snapshot left them.
-UNDONE = ('error', 'aborted', 'skipped')
-INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
-            'fixed_at', 'thawed_at')
+M = states.Member
 
 
 def _payload(member, snapshot):
@@ -61,7 +58,7 @@ def record(context, snapshot_id, reports, offsets=None):
         offset = (offsets or {}).get(host, 0.0)
         for member in report['members']:
             row = dict(member)
-            for key in INSTANTS:
+            for key in M.INSTANTS:
                 if row.get(key) is not None:
                     row[key] -= offset
             rows.append(row)
@@ -87,7 +84,7 @@ def summary(rows):
                               default=None),
         'max_freeze_ms': max((f for f in freezes if f is not None),
                              default=None),
-        'consistency': fence.consistency(r['consistency'] for r in rows),
+        'consistency': M.weakest(r['consistency'] for r in rows),
     }
 
 
@@ -178,7 +175,7 @@ class GroupSnapshotRun:
              'server_status': m['status'], 'host': m['host'] or '',
              'host_id': m['host_id'],
              'manifest': manifests.get(m['server_id']),
-             'status': 'skipped' if skipped(m) else 'pending'}
+             'status': M.SKIPPED if skipped(m) else M.PENDING}
             for m in resolved])
         resolved = [m for m in resolved if not skipped(m)]
         payloads = {m['server_id']: _payload(m, self.snapshot)
@@ -320,8 +317,8 @@ def record_undone(context, snapshot_id, failed):
     for member in db_api.group_snapshot_get(context, snapshot_id)['members']:
         rows.append({
             'server_id': member['server_id'],
-            'status': (member['status'] if member['status'] in UNDONE
-                       else 'aborted'),
+            'status': (member['status'] if member['status'] in M.UNDONE
+                       else M.ABORTED),
             'artifacts': [a if any(a['id'] in f for f in failed)
                           else dict(a, status='deleted')
                           for a in member['artifacts'] or ()]})

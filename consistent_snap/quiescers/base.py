@@ -2,11 +2,6 @@
 
 import abc
 
-# Consistency levels, weakest first.
-CRASH = 'crash'
-FILESYSTEM = 'filesystem'
-APPLICATION = 'application'
-
 
 class Quiescer(metaclass=abc.ABCMeta):
     #: Whether freeze() waits on I/O (a guest agent, a cloud API): the agent

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ElementTree
 from oslo_log import log as logging
 
 from consistent_snap.quiescers import base
+from consistent_snap import states
 from consistent_snap.virt import libvirt_host
 
 try:
@@ -39,10 +40,11 @@ class LibvirtQuiescer(base.Quiescer):
         try:
             dom = self._domain(member)
             if dom is None:
-                return base.CRASH, 'no libvirt domain for it on this host'
+                return (states.Member.CRASH,
+                        'no libvirt domain for it on this host')
             if not dom.isActive():
                 # Nothing writes: its disks are as consistent as they get.
-                return base.CRASH, 'the guest is not running'
+                return states.Member.CRASH, 'the guest is not running'
             frozen = dom.fsFreeze(None, 0)
         except Exception as e:
             # No agent, or it did not answer: crash-consistent, and why.
@@ -50,10 +52,11 @@ class LibvirtQuiescer(base.Quiescer):
             # a moment later: thaw() is retried until it says thawed.
             LOG.warning('Freeze of server %s failed: %s', member['server_id'],
                         e)
-            return base.CRASH, 'guest agent freeze failed: %s' % e
+            return states.Member.CRASH, 'guest agent freeze failed: %s' % e
         if not frozen:
-            return base.CRASH, 'the guest agent froze no filesystem'
-        return base.FILESYSTEM, 'guest agent froze %d filesystem(s)' % frozen
+            return states.Member.CRASH, 'the guest agent froze no filesystem'
+        return (states.Member.FILESYSTEM,
+                'guest agent froze %d filesystem(s)' % frozen)
 
     def thaw(self, member):
         dom = self._domain(member)

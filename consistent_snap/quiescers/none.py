@@ -1,4 +1,5 @@
 from consistent_snap.quiescers import base
+from consistent_snap import states
 
 
 class NoneQuiescer(base.Quiescer):
@@ -8,7 +9,7 @@ class NoneQuiescer(base.Quiescer):
     freezes = False
 
     def freeze(self, member, timeout):
-        return base.CRASH, 'no quiescer is configured on this host'
+        return states.Member.CRASH, 'no quiescer is configured on this host'
 
     def thaw(self, member):
         pass

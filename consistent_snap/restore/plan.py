@@ -78,7 +78,8 @@ def _volume_snapshots(snap):
 
 def _select(snap, refs, problems):
     """The members asked for (by server id or name), or all captured."""
-    members = [m for m in snap['members'] if m['status'] != 'skipped']
+    members = [m for m in snap['members']
+               if m['status'] != states.Member.SKIPPED]
     if not refs:
         return members
     chosen = []
@@ -158,7 +159,7 @@ class Plan:
                 'snapshot' % '; '.join(manifest.get('incomplete') or [
                     'version %s' % manifest.get('manifest_version')]))))
             return None
-        if member['status'] != 'available':
+        if member['status'] != states.Member.AVAILABLE:
             self.problems.append(_problem(member, 'member', (
                 'the member was not captured (%s)' % member['status'])))
             return None

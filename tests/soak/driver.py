@@ -17,13 +17,15 @@ import os
 import random
 import time
 
+from consistent_snap import states
+
 from tests.functional.conftest import SNAPSHOTS
 from tests.functional.conftest import wait_for_snapshot
 from tests.soak import faults
 from tests.soak import invariants
 from tests.soak import observe
 
-MODES = ('shared_start', 'priority', 'barrier')
+MODES = states.MODES
 PHASES = ('pending', 'fencing', 'capturing', 'finalizing')
 # Where a fault lands: a random delay after the POST, or the moment the
 # snapshot is seen in one of these phases.

@@ -10,6 +10,7 @@ from consistent_snap.agent import manager
 from consistent_snap.capturers import fake
 from consistent_snap import exception
 from consistent_snap.quiescers import base as quiescer_base
+from consistent_snap import states
 
 MEMBERS = [{'server_id': 's1', 'name': 'web-0', 'volumes': []},
            {'server_id': 's2', 'name': 'web-1', 'volumes': []}]
@@ -26,7 +27,7 @@ class RecordingQuiescer(quiescer_base.Quiescer):
     def freeze(self, member, timeout):
         self.freezes += 1
         self.frozen.add(member['server_id'])
-        return quiescer_base.FILESYSTEM, None
+        return states.Member.FILESYSTEM, None
 
     def thaw(self, member):
         self.frozen.discard(member['server_id'])
@@ -168,7 +169,7 @@ class NoAgentQuiescer(RecordingQuiescer):
 
     def freeze(self, member, timeout):
         if member['server_id'] == 's2':
-            return quiescer_base.CRASH, 'guest agent freeze failed: no agent'
+            return states.Member.CRASH, 'guest agent freeze failed: no agent'
         return super().freeze(member, timeout)
 
 
@@ -267,7 +268,7 @@ class LateFreezeQuiescer(RecordingQuiescer):
             return super().freeze(member, timeout)
         self.lands = threading.Timer(0.3, self.frozen.add, ('s2',))
         self.lands.start()
-        return (quiescer_base.CRASH, 'guest agent freeze failed: Guest '
+        return (states.Member.CRASH, 'guest agent freeze failed: Guest '
                 'agent is not responding')
 
     def thaw(self, member):

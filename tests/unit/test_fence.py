@@ -7,6 +7,7 @@ import pytest
 from consistent_snap.coordinator import fence
 from consistent_snap.coordinator import snapshot
 from consistent_snap import figures as cs_figures
+from consistent_snap import states
 
 
 def test_offset_is_read_half_way_through_the_round_trip():
@@ -129,10 +130,10 @@ def test_the_headline_is_the_bound_not_the_spread_of_the_calls():
 
 
 def test_the_group_is_as_consistent_as_its_weakest_member():
-    assert fence.consistency(['application', 'crash', 'filesystem']) == (
+    assert states.Member.weakest(['application', 'crash', 'filesystem']) == (
         'crash')
-    assert fence.consistency(['application', 'filesystem']) == 'filesystem'
-    assert fence.consistency([None]) is None
+    assert states.Member.weakest(['application', 'filesystem']) == 'filesystem'
+    assert states.Member.weakest([None]) is None
 
 
 class _Broadcasts:

@@ -14,6 +14,7 @@ import time
 
 from consistent_snap.agent import guard
 from consistent_snap.quiescers import base as quiescer_base
+from consistent_snap import states
 
 ROOT = str(pathlib.Path(__file__).resolve().parents[2])
 MEMBERS = [{'server_id': 's1', 'name': 'web-0', 'volumes': []},
@@ -32,7 +33,7 @@ class FileQuiescer(quiescer_base.Quiescer):
 
     def freeze(self, member, timeout):
         (self.guests / member['server_id']).touch()
-        return quiescer_base.FILESYSTEM, None
+        return states.Member.FILESYSTEM, None
 
     def thaw(self, member):
         (self.guests / member['server_id']).unlink(missing_ok=True)

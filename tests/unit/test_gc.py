@@ -36,7 +36,7 @@ from consistent_snap.coordinator import gc
 from consistent_snap.coordinator import manager
 from consistent_snap import states
 
-LABEL = nova.LABEL
+LABEL = base.LABEL
 SERVICE_PROJECT = 'service-project'
 HOUR = datetime.timedelta(hours=1)
 

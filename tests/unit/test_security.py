@@ -32,6 +32,7 @@ from consistent_snap.resolvers import metadata
 from consistent_snap.resolvers import server_group
 from consistent_snap.resolvers import servers as servers_resolver
 from consistent_snap import rpc
+from consistent_snap import states
 
 MINE, THEIRS = 'a' * 32, 'b' * 32
 STACK_ID = '7d0a4280-ad6f-4842-80a7-a9aeaf477b08'
@@ -171,7 +172,7 @@ DISK = '/var/lib/nova/instances/0030a364/disk'
 
 def _member(**fields):
     member = {f: None for f in group_snapshots.MEMBER_FIELDS +
-              group_snapshots.INSTANTS}
+              states.Member.INSTANTS}
     member.update(server_id='s1', host=HOST, host_id=HOST_ID, artifacts=[{
         'type': 'libvirt_disk', 'id': 's1:vda', 'server_id': 's1',
         'status': 'available', 'host': HOST, 'disk': 'vda',

@@ -30,8 +30,6 @@ FIELDS = ('id', 'name', 'description', 'app_group_id', 'project_id',
 MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
                  'status', 'consistency', 'consistency_reason', 'artifacts',
                  'error', 'manifest')
-INSTANTS = ('received_at', 'started_at', 'frozen_at', 'captured_at',
-            'fixed_at', 'thawed_at')
 
 _COORDINATOR = None
 _COORDINATOR_LOCK = threading.Lock()
@@ -56,7 +54,7 @@ def _instant(epoch):
 def _member_view(member, hosts):
     """hosts: None for who may see hosts, else {host name: host_id}."""
     view = {f: member[f] for f in MEMBER_FIELDS}
-    view.update({f: _instant(member[f]) for f in INSTANTS})
+    view.update({f: _instant(member[f]) for f in states.Member.INSTANTS})
     if hosts is None:
         view['host'] = member['host']
         return view

@@ -1,6 +1,8 @@
 """Request bodies of /v1/app-groups."""
 
-MODES = ['barrier', 'shared_start', 'priority']
+from consistent_snap import states
+
+MODES = list(states.MODES)
 # No surrounding white space, no NUL, one line. Spelt out so that
 # Python's re and the ECMA regexes of clients and fuzzers agree: they
 # differ on \s, on what "." matches, and on "$" before a final newline.
