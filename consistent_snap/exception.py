@@ -101,6 +101,12 @@ class AppGroupBusy(Conflict):
                'progress (%(status)s): wait for it to end, then try again.')
 
 
+class MembersMissing(Conflict):
+    msg_fmt = ('app group %(name)s names server(s) %(servers)s that no '
+               'longer exist in project %(project_id)s: remove them from '
+               'the app group, then try again.')
+
+
 class ServerBusy(Conflict):
     msg_fmt = ('server %(server)s is held by group snapshot %(snapshot)s, '
                'which %(doing)s: one snapshot at a time may freeze a '

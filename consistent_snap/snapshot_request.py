@@ -97,6 +97,13 @@ def check_resolved(group, resolved, skip_unhealthy):
 
     The one rule, for the API and the coordinator alike.
     """
+    if resolved['missing']:
+        missing = ', '.join(resolved['missing'])
+        if group['id'] is None:  # Named in the request itself.
+            raise exception.ServersNotFound(servers=missing,
+                                            project_id=group['project_id'])
+        raise exception.MembersMissing(name=group['name'], servers=missing,
+                                       project_id=group['project_id'])
     if not resolved['members']:
         raise exception.EmptyAppGroup(name=group['name'])
     broken = ['%s (%s): %s' % (m['name'], m['server_id'],
@@ -115,10 +122,6 @@ def check_members(conf, context, conn, group, skip_unhealthy):
     Someone is waiting for this answer; the coordinator checks again.
     """
     resolved = members.resolve(conf, conn, group)
-    if group['id'] is None and resolved['missing']:
-        raise exception.ServersNotFound(
-            servers=', '.join(resolved['missing']),
-            project_id=group['project_id'])
     check_resolved(group, resolved, skip_unhealthy)
     # Another snapshot holds one: a 409 now (the coordinator's own
     # reservation is the rule; this only answers early).

@@ -12,9 +12,9 @@ from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
 
-from consistent_snap.capturers import cinder
 from consistent_snap import clients
 from consistent_snap.coordinator import fence
+from consistent_snap.coordinator import volume_groups
 from consistent_snap.db import api as db_api
 from consistent_snap import drivers
 from consistent_snap import exception
@@ -137,14 +137,8 @@ class GroupSnapshotRun:
         resolved = app_members.resolve(self.conf, conn, group,
                                        show_host=True,
                                        inventory=self.inventory)
-        if resolved['missing']:
-            raise fence.Failed('Server(s) %s named by %s no longer exist' % (
-                ', '.join(resolved['missing']), group['name']))
-        try:
-            snapshot_request.check_resolved(group, resolved,
-                                            snap['skip_unhealthy'])
-        except exception.ConsistentSnapException as e:
-            raise fence.Failed(str(e))
+        snapshot_request.check_resolved(group, resolved,
+                                        snap['skip_unhealthy'])
         return resolved['members']
 
     def _manifests(self, resolved):
@@ -163,11 +157,8 @@ class GroupSnapshotRun:
 
     def _plan(self, resolved):
         skipped = snapshot_request.why_not_capturable
-        try:
-            db_api.servers_reserve(self.context, self.id, [
-                m['server_id'] for m in resolved if not skipped(m)])
-        except exception.ServerBusy as e:
-            raise fence.Failed(str(e))
+        db_api.servers_reserve(self.context, self.id, [
+            m['server_id'] for m in resolved if not skipped(m)])
         manifests = self._manifests(resolved)
         # Skipped members are recorded too: the snapshot says what it lacks.
         db_api.member_snapshots_create(self.context, self.id, [
@@ -181,8 +172,9 @@ class GroupSnapshotRun:
         payloads = {m['server_id']: _payload(m, self.snapshot)
                     for m in resolved}
         try:
-            cinder.plan_groups(clients.service_connection(self.conf),
-                               list(payloads.values()))
+            volume_groups.plan_groups(
+                clients.service_connection(self.conf),
+                list(payloads.values()))
         except Exception as e:
             raise fence.Failed('Could not read the Cinder groups of the '
                                'members\' volumes: %s' % e)
@@ -225,7 +217,8 @@ class GroupSnapshotRun:
 
     def _fail(self, error):
         """Own the move to error, then undo everything: all or nothing."""
-        if isinstance(error, fence.Failed):
+        if isinstance(error, (fence.Failed,
+                              exception.ConsistentSnapException)):
             message = str(error)
         else:
             message = 'unexpected error: %s' % error

@@ -3,6 +3,7 @@
 import copy
 
 from consistent_snap.capturers import cinder
+from consistent_snap.coordinator import volume_groups
 
 GROUP = {'name': 'db', 'status': 'available', 'consistent': True,
          'volume_ids': ['vol-a', 'vol-b']}
@@ -21,7 +22,7 @@ def _payloads():
 
 def test_one_member_takes_the_whole_group():
     payloads = _payloads()
-    assert cinder.assign_groups(payloads, {'grp': GROUP}) == {}
+    assert volume_groups.assign_groups(payloads, {'grp': GROUP}) == {}
     by_id = {p['server_id']: p for p in payloads}
     # The first holder by server id, so every coordinator picks the same.
     assert by_id['srv-1']['volume_groups'] == [
@@ -36,7 +37,8 @@ def test_one_member_takes_the_whole_group():
 def _refused(**change):
     payloads = _payloads()
     before = copy.deepcopy(payloads)
-    refused = cinder.assign_groups(payloads, {'grp': dict(GROUP, **change)})
+    refused = volume_groups.assign_groups(payloads,
+                                          {'grp': dict(GROUP, **change)})
     assert payloads == before  # ...unless the group is refused.
     return refused['grp']
 
@@ -58,7 +60,7 @@ def test_group_with_a_volume_outside_the_app_is_not_used():
 
 def test_payloads_without_groups_ask_cinder_nothing():
     payloads = [{'server_id': 's', 'volumes': [{'id': 'v', 'group_id': None}]}]
-    assert cinder.plan_groups(conn=None, payloads=payloads) == {}
+    assert volume_groups.plan_groups(conn=None, payloads=payloads) == {}
 
 
 def test_group_label_is_what_find_looks_for():
