@@ -269,13 +269,13 @@ def capture_sequentially(fence):
     results = {}
     timeout = CONF.coordinator.capture_timeout
     for host in fence.hosts:
-        # The same deadline as Fence gives a capture with no fence instant,
-        # on the host's clock.
-        deadline = time.time() + timeout + fence.offsets.get(host, 0.0)
-        results[host] = fence.agents.capture(
-            fence.context, host, fence.id, fence.by_host[host],
-            fence_at=None, deadline=deadline, quiesce=fence.quiesce,
-            max_freeze_ms=CONF.agent.max_freeze_ms, timeout=timeout)
+        # The same deadline as Fence gives a capture with no fence instant.
+        results[host] = fence.agents.run_phase(
+            fence.context, host, fence.id, 'capture', {
+                'members': fence.by_host[host], 'at': None,
+                'deadline': time.time() + timeout, 'quiesce': fence.quiesce,
+                'max_freeze_ms': CONF.agent.max_freeze_ms,
+                'offset': fence.offsets.get(host, 0.0)}, timeout=timeout)
     for host in sorted(results):
         for member in results[host]['members']:
             if member.get('status') == 'error':
@@ -290,13 +290,14 @@ def _ms(seconds):
 
 def round_metrics(variant, fence, results, phases, sent_at, elapsed):
     """Figures of one round, every instant on the coordinator's clock."""
+    # Reports come on the coordinator's clock; raw: as the hosts read it.
     local, raw = [], []
     for host, report in results.items():
         offset = fence.offsets.get(host, 0.0)
         for member in report['members']:
-            raw.append(member)
-            local.append({k: (None if member.get(k) is None
-                              else member[k] - offset) for k in INSTANTS})
+            local.append(member)
+            raw.append({k: (None if member.get(k) is None
+                            else member[k] + offset) for k in INSTANTS})
     started = [m['started_at'] for m in local if m['started_at']]
     last_start = max(started) if started else None
     freezes = [cs_fence.window_ms(m['frozen_at'], m['thawed_at'])

@@ -42,6 +42,7 @@ from consistent_snap import conf as cs_conf
 from consistent_snap import context as cs_context
 from consistent_snap.coordinator import fence as cs_fence
 from consistent_snap.coordinator import inbox as cs_inbox
+from consistent_snap.coordinator import transport
 from consistent_snap import rpc
 from consistent_snap import states
 
@@ -99,19 +100,13 @@ class TimedAgentAPI(agent_rpcapi.AgentAPI):
         self.sends = []
 
     def _call(self, context, host, method, *args, **kwargs):
-        self.sends.append((method, time.time()))
+        # A fence phase goes as run_phase: noted by its phase.
+        self.sends.append((kwargs.get('phase', method), time.time()))
         return super()._call(context, host, method, *args, **kwargs)
 
     def broadcast(self, context, phase, *args, **kwargs):
         self.sends.append((phase, time.time()))
         return super().broadcast(context, phase, *args, **kwargs)
-
-
-class CallsFence(cs_fence.Fence):
-    """The fence with one call per host, never a broadcast."""
-
-    def _broadcasts(self, priority=False):
-        return False
 
 
 class NaiveFence(cs_fence.Fence):
@@ -266,11 +261,13 @@ class Bench:
 
         def on_phase(status, **values):
             phases.setdefault(status, time.time())
-        fence_class = {'naive_shared_start': NaiveFence,
-                       'shared_start_calls': CallsFence}.get(variant,
-                                                             cs_fence.Fence)
+        fence_class = (NaiveFence if variant == 'naive_shared_start'
+                       else cs_fence.Fence)
+        # One call per host, never a broadcast, for its own variant.
         fence = fence_class(CONF, self.agents, self.ctx, str(uuid.uuid4()),
-                            by_host, quiesce=True, on_phase=on_phase)
+                            by_host, quiesce=True, on_phase=on_phase,
+                            transport=(transport.Calls if variant ==
+                                       'shared_start_calls' else None))
         self.agents.sends = []
         began = time.time()
         try:
@@ -305,13 +302,15 @@ class Bench:
                 sends):
         true, est = [], []
         for host, report in results.items():
-            injected = self.injected.get(host, 0.0)
-            estimated = fence.offsets.get(host, 0.0)
+            # Reports come on the coordinator's clock, moved by the
+            # estimated offset: the true clock differs by the error.
+            error = fence.offsets.get(host, 0.0) - self.injected.get(host,
+                                                                     0.0)
             for member in report['members']:
                 true.append({k: (None if member.get(k) is None
-                                 else member[k] - injected)
+                                 else member[k] + error)
                              for k in bf.INSTANTS})
-                est.append(member.get('captured_at') - estimated)
+                est.append(member.get('captured_at'))
         started = [m['started_at'] for m in true if m['started_at']]
         last_start = max(started) if started else None
         freezes = [cs_fence.window_ms(m['frozen_at'], m['thawed_at'])

@@ -12,9 +12,9 @@ Two benchmark-only additions, beside the production endpoint:
 
 * a clock offset per host, set over RPC (``bench_set_offset``): the host's
   manager sees "its" clock as the true clock + offset, in ping replies, in
-  the instants it reports and in fence_at/deadline, which it waits for on
-  its own clock. Production code is untouched: a subclass shifts what goes
-  in and out.
+  the instants it reports and in a phase's at/deadline, which it waits for
+  on its own clock. Production code is untouched: a subclass shifts what
+  its phase dispatcher takes and gives.
 * a Freezer-like poller per host: every ``--poll-interval`` seconds, at a
   phase of its own, the host looks at a board file; a request it has not
   seen starts a capture there and then, with no fence instant.
@@ -37,19 +37,9 @@ from consistent_snap.agent import manager as agent_manager
 from consistent_snap.capturers import fake
 from consistent_snap import conf as cs_conf
 from consistent_snap import rpc
+from consistent_snap import states
 
 CONF = cs_conf.CONF
-SHIFTED = ('received_at', 'started_at', 'frozen_at', 'captured_at',
-           'fixed_at', 'thawed_at')
-
-
-def _shift(report, offset):
-    """A report with its instants moved from the true clock to the host's."""
-    if not offset:
-        return report
-    return dict(report, members=[
-        {k: (v + offset if k in SHIFTED and v is not None else v)
-         for k, v in member.items()} for member in report['members']])
 
 
 def _back(instant, offset):
@@ -66,32 +56,20 @@ class OffsetAgent(agent_manager.AgentManager):
         reply = super().ping(context)
         return dict(reply, time=reply['time'] + self.offset)
 
-    def _fence(self, snapshot_id, members, fence_at, deadline, quiesce,
-               max_freeze_ms, trust_id, phase, capture):
-        # fence_at and deadline are on this host's clock: waiting for them
-        # on the true clock means waiting for them minus the offset.
+    def _dispatch(self, snapshot_id, phase, args):
+        # Every phase's instants are on this host's clock here: waiting
+        # for them on the true clock means waiting for them minus the
+        # offset; what it reports reads this host's clock.
         offset = self.offset
-        report = super()._fence(snapshot_id, members,
-                                _back(fence_at, offset),
-                                _back(deadline, offset), quiesce,
-                                max_freeze_ms, trust_id, phase, capture)
-        return _shift(report, offset)
+        report = super()._dispatch(snapshot_id, phase, dict(
+            args, at=_back(args.get('at'), offset),
+            deadline=_back(args.get('deadline'), offset)))
+        return states.Member.moved(report, offset)
 
     @messaging.expose
-    def commit(self, context, snapshot_id, capture_at=None):
-        return _shift(super().commit(context, snapshot_id,
-                                     _back(capture_at, self.offset)),
-                      self.offset)
-
-    @messaging.expose
-    def finalize(self, context, snapshot_id, deadline):
-        return _shift(super().finalize(context, snapshot_id,
-                                       _back(deadline, self.offset)),
-                      self.offset)
-
-    @messaging.expose
-    def abort(self, context, snapshot_id):
-        return _shift(super().abort(context, snapshot_id), self.offset)
+    def abort(self, context, snapshot_id, offset=0.0):
+        return states.Member.moved(super().abort(context, snapshot_id),
+                                   self.offset - (offset or 0.0))
 
 
 class BenchEndpoint:

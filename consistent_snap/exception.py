@@ -26,6 +26,12 @@ class InvalidBody(Invalid):
     msg_fmt = 'Invalid request body: %(reason)s'
 
 
+class UnknownPhase(Invalid):
+    msg_fmt = ("Host %(host)s knows no fence phase '%(phase)s': upgrade its "
+               "consistent-snap-agent, or cap [upgrade_levels] agent on the "
+               "coordinators.")
+
+
 class UnknownDriver(Invalid):
     msg_fmt = ("Unknown %(kind)s driver '%(name)s'. Valid: %(valid)s.")
 

@@ -3,6 +3,7 @@
 Transport, clients, servers, notifier, and the context on the wire.
 """
 
+from oslo_config import cfg
 import oslo_messaging as messaging
 from oslo_messaging.rpc import dispatcher
 
@@ -18,6 +19,7 @@ REPORTS_TOPIC = 'consistent-snap-coordinator-reports'
 
 _TRANSPORT = None
 _NOTIFICATION_TRANSPORT = None
+_CONF = None
 # Our exceptions cross the wire as themselves, not as RemoteError.
 ALLOWED_EXMODS = [exception.__name__]
 
@@ -43,7 +45,8 @@ class ContextSerializer(messaging.NoOpSerializer):
 
 
 def init(conf):
-    global _TRANSPORT, _NOTIFICATION_TRANSPORT
+    global _TRANSPORT, _NOTIFICATION_TRANSPORT, _CONF
+    _CONF = conf
     if _TRANSPORT is None:
         _TRANSPORT = messaging.get_rpc_transport(
             conf, allowed_remote_exmods=ALLOWED_EXMODS)
@@ -69,6 +72,16 @@ def get_notifier(publisher_id):
     return messaging.Notifier(_NOTIFICATION_TRANSPORT,
                               publisher_id=publisher_id,
                               serializer=ContextSerializer())
+
+
+def version_cap(service, current):
+    """The highest version to send to ``service`` ('agent',
+    'coordinator'): [upgrade_levels] during a rolling upgrade, else ours.
+    """
+    try:
+        return getattr(_CONF.upgrade_levels, service) or current
+    except (AttributeError, cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return current  # Not initialised, or options not registered.
 
 
 def get_client(target, version_cap=None, timeout=None):

@@ -92,6 +92,18 @@ class Member:
                    'consistency_reason', 'artifacts') + INSTANTS + ('error',)
 
     @classmethod
+    def moved(cls, report, delta):
+        """A report with its members' instants moved by delta seconds.
+
+        From one host's clock to another's.
+        """
+        if not delta or 'members' not in report:
+            return report
+        return dict(report, members=[
+            {k: (v + delta if k in cls.INSTANTS and v is not None else v)
+             for k, v in member.items()} for member in report['members']])
+
+    @classmethod
     def weakest(cls, levels):
         """A group's level is its weakest member's; None if none is known."""
         known = [level for level in levels if level in cls.LEVELS]

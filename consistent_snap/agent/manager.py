@@ -58,8 +58,19 @@ class _HostSnapshot:
             for m in self.members.values()]}
 
 
+def _moved(instant, delta):
+    return None if instant is None else instant + delta
+
+
+def _fence_args(members, at, deadline, quiesce, max_freeze_ms, trust_id):
+    """A capture's or freeze's arguments, as 1.0-1.3 gave them, as args."""
+    return {'members': members, 'at': at, 'deadline': deadline,
+            'quiesce': quiesce, 'max_freeze_ms': max_freeze_ms,
+            'trust_id': trust_id}
+
+
 class AgentManager:
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host, quiescer=None, capturers=None,
@@ -221,61 +232,132 @@ class AgentManager:
             raise exception.MembersNotOnHost(
                 servers=', '.join(elsewhere), host=self.host)
 
+    # -- the fence phases ---------------------------------------------------
+    #
+    # A phase is one _phase_<name>(snapshot_id, args) method: per-host calls
+    # (run_phase) and broadcasts (fence_broadcast) both dispatch to it. args:
+    # members (else those of prepare), at, deadline (this host's clock),
+    # quiesce, max_freeze_ms, trust_id.
+
+    @messaging.expose
+    @messaging.expected_exceptions(exception.SnapshotAborted)
+    def run_phase(self, context, snapshot_id, phase, args):
+        """A fence phase on this host (1.4).
+
+        Its instants, and its report's, are on the coordinator's clock:
+        args['offset'] (this host's clock minus the coordinator's)
+        converts them, here and nowhere else.
+        """
+        return self._on_coordinator_clock(snapshot_id, phase, args,
+                                          args.get('offset') or 0.0)
+
+    def _on_coordinator_clock(self, snapshot_id, phase, args, offset):
+        report = self._dispatch(snapshot_id, phase, dict(
+            args, at=_moved(args.get('at'), offset),
+            deadline=_moved(args.get('deadline'), offset)))
+        return M.moved(report, -offset)
+
+    def _dispatch(self, snapshot_id, phase, args):
+        work = getattr(self, '_phase_%s' % phase, None)
+        if work is None:
+            raise exception.UnknownPhase(phase=phase, host=self.host)
+        return work(snapshot_id, args)
+
+    def _phase_ping(self, snapshot_id, args):
+        return self.ping(None)
+
+    def _phase_capture(self, snapshot_id, args):
+        return self._fence(snapshot_id, args, 'capture', capture=True)
+
+    def _phase_freeze(self, snapshot_id, args):
+        return self._fence(snapshot_id, args, 'freeze', capture=False)
+
+    def _phase_commit(self, snapshot_id, args):
+        """Capture the frozen members at args['at'], then thaw."""
+        snap = self._snapshot(snapshot_id, 'commit')
+
+        def run():
+            ready = [m for m in snap.members.values()
+                     if m['status'] == M.FROZEN]
+            self._at(args.get('at'), snap, ready,
+                     lambda member: self._start_capture(snap, member))
+            self._fix_then_thaw(snap, ready)
+            return snap.report(self.host)
+        return self._once(snap, 'commit', run)
+
+    def _phase_finalize(self, snapshot_id, args):
+        """Wait, thawed, until every artifact is available."""
+        snap = self._snapshot(snapshot_id, 'finalize')
+
+        def run():
+            for member in snap.members.values():
+                if member['status'] != M.CAPTURED:
+                    continue
+                try:
+                    for capturer, capture in snap.captures[
+                            member['server_id']]:
+                        capturer.wait_done(capture, args['deadline'])
+                    member['status'] = M.AVAILABLE
+                except Exception as e:
+                    self._fail(member, 'finalize', e)
+            return snap.report(self.host)
+        return self._once(snap, 'finalize', run)
+
+    # The endpoints of 1.0-1.3, for coordinators not yet upgraded:
+    # instants on this host's clock, both ways.
+
     @messaging.expose
     @messaging.expected_exceptions(exception.SnapshotAborted)
     def capture(self, context, snapshot_id, members, fence_at, deadline,
                 quiesce, max_freeze_ms, trust_id=None):
-        return self._fence(snapshot_id, members, fence_at, deadline,
-                           quiesce, max_freeze_ms, trust_id,
-                           phase='capture', capture=True)
+        return self._dispatch(snapshot_id, 'capture', _fence_args(
+            members, fence_at, deadline, quiesce, max_freeze_ms, trust_id))
 
     @messaging.expose
     @messaging.expected_exceptions(exception.SnapshotAborted)
     def freeze(self, context, snapshot_id, members, fence_at, deadline,
                quiesce, max_freeze_ms, trust_id=None):
-        return self._fence(snapshot_id, members, fence_at, deadline,
-                           quiesce, max_freeze_ms, trust_id,
-                           phase='freeze', capture=False)
+        return self._dispatch(snapshot_id, 'freeze', _fence_args(
+            members, fence_at, deadline, quiesce, max_freeze_ms, trust_id))
 
-    def _fence(self, snapshot_id, members, fence_at, deadline, quiesce,
-               max_freeze_ms, trust_id, phase, capture):
-        """Freeze at fence_at; with ``capture``, also capture and thaw."""
+    @messaging.expose
+    @messaging.expected_exceptions(exception.SnapshotAborted)
+    def commit(self, context, snapshot_id, capture_at=None):
+        return self._dispatch(snapshot_id, 'commit', {'at': capture_at})
+
+    @messaging.expose
+    @messaging.expected_exceptions(exception.SnapshotAborted)
+    def finalize(self, context, snapshot_id, deadline):
+        return self._dispatch(snapshot_id, 'finalize',
+                              {'deadline': deadline})
+
+    def _fence(self, snapshot_id, args, phase, capture):
+        """Freeze at args['at']; with ``capture``, also capture and thaw."""
         received_at = time.time()
-        snap = self._snapshot(snapshot_id, phase, members)
-        snap.trust_id = trust_id
+        snap = self._snapshot(snapshot_id, phase, args.get('members'))
+        snap.trust_id = args.get('trust_id')
 
         def run():
-            self._freeze_at(snap, fence_at, deadline, quiesce,
-                            max_freeze_ms, received_at, capture)
+            self._freeze_at(snap, args.get('at'), args.get('deadline'),
+                            args.get('quiesce'), args.get('max_freeze_ms'),
+                            received_at, capture)
             if capture:
                 self._fix_then_thaw(snap, list(snap.members.values()))
             return snap.report(self.host)
         return self._once(snap, phase, run)
 
     @messaging.expose
-    @messaging.expected_exceptions(exception.SnapshotAborted)
-    def commit(self, context, snapshot_id, capture_at=None):
-        snap = self._snapshot(snapshot_id, 'commit')
-
-        def run():
-            ready = [m for m in snap.members.values()
-                     if m['status'] == M.FROZEN]
-            self._at(capture_at, snap, ready,
-                     lambda member: self._start_capture(snap, member))
-            self._fix_then_thaw(snap, ready)
-            return snap.report(self.host)
-        return self._once(snap, 'commit', run)
-
-    @messaging.expose
-    def fence_broadcast(self, context, snapshot_id, phase, offsets, at,
-                        deadline, quiesce, max_freeze_ms, trust_id,
-                        reply_to):
+    def fence_broadcast(self, context, snapshot_id, phase, offsets,
+                        reply_to, args=None, at=None, deadline=None,
+                        quiesce=None, max_freeze_ms=None, trust_id=None):
         """A phase sent to every agent at once (AgentAPI.broadcast).
 
         Only the hosts that prepared the snapshot act; each answers
         reply_to with a cast. offsets: {host: its clock minus the
-        coordinator's}, for the clocks that are off. phase: 'ping' (to time
-        the broadcast), 'capture', 'freeze', 'commit'.
+        coordinator's}, for the clocks that are off. phase: one of the
+        _phase_ methods ('ping' times the broadcast). From 1.4 the
+        arguments come as args and the report goes back on the
+        coordinator's clock; before, as at, deadline... and on this host's.
         """
         with self._lock:
             # An aborted one is refused, not ignored: its sender learns
@@ -284,19 +366,15 @@ class AgentManager:
                     self.tombstones.aborted_at(snapshot_id) is None):
                 return
         offset = offsets.get(self.host, 0.0)
-
-        def local(instant):
-            return None if instant is None else instant + offset
         try:
             self._refuse_if_aborted(snapshot_id, phase)
-            if phase == 'ping':
-                report = self.ping(context)
-            elif phase == 'commit':
-                report = self.commit(context, snapshot_id, local(at))
+            if args is not None:
+                report = self._on_coordinator_clock(snapshot_id, phase,
+                                                    args, offset)
             else:
-                report = self._fence(snapshot_id, None, local(at),
-                                     local(deadline), quiesce, max_freeze_ms,
-                                     trust_id, phase, phase == 'capture')
+                report = self._dispatch(snapshot_id, phase, _fence_args(
+                    None, _moved(at, offset), _moved(deadline, offset),
+                    quiesce, max_freeze_ms, trust_id))
         except Exception as e:
             if isinstance(e, messaging.ExpectedException):
                 e = e.exc_info[1]  # As the RPC server would unwrap it.
@@ -308,28 +386,13 @@ class AgentManager:
                                         phase, self.host, report)
 
     @messaging.expose
-    @messaging.expected_exceptions(exception.SnapshotAborted)
-    def finalize(self, context, snapshot_id, deadline):
-        snap = self._snapshot(snapshot_id, 'finalize')
-
-        def run():
-            for member in snap.members.values():
-                if member['status'] != M.CAPTURED:
-                    continue
-                try:
-                    for capturer, capture in snap.captures[
-                            member['server_id']]:
-                        capturer.wait_done(capture, deadline)
-                    member['status'] = M.AVAILABLE
-                except Exception as e:
-                    self._fail(member, 'finalize', e)
-            return snap.report(self.host)
-        return self._once(snap, 'finalize', run)
-
-    @messaging.expose
     @messaging.expected_exceptions(exception.AbortRefused)
-    def abort(self, context, snapshot_id):
-        """Undo the snapshot here; any later phase of it is refused."""
+    def abort(self, context, snapshot_id, offset=0.0):
+        """Undo the snapshot here; any later phase of it is refused.
+
+        offset (1.4): this host's clock minus the coordinator's, to report
+        on the coordinator's clock.
+        """
         with self._lock:
             snap = self._snapshots.get(snapshot_id)
             if snap is None:
@@ -353,7 +416,7 @@ class AgentManager:
                 self.tombstones.add(snap.id)
                 report = self._abort(snap)
         self._save_tombstones()
-        return report
+        return M.moved(report, -(offset or 0.0))
 
     def _save_tombstones(self):
         """On disk before the abort answers: a restart refuses too."""

@@ -1,6 +1,7 @@
 import oslo_messaging as messaging
 
 from consistent_snap import rpc
+from consistent_snap import states
 
 
 class AgentAPI:
@@ -14,22 +15,26 @@ class AgentAPI:
         1.2 - fence_broadcast: the hosts that prepared the snapshot act;
               offsets holds only the clocks that are off
         1.3 - prepare takes trust_id
+        1.4 - run_phase: a fence phase's arguments as one dict, instants on
+              the coordinator's clock both ways (with the host's offset);
+              fence_broadcast takes args likewise; abort takes offset
     """
 
-    RPC_API_VERSION = '1.3'
+    RPC_API_VERSION = '1.4'
 
     def __init__(self, timeout=None, inbox=None, reply_to=None):
         # With an inbox (coordinator.inbox.FenceInbox served as reply_to),
         # a phase can be broadcast to every host at once.
         self.inbox = inbox
         self.reply_to = reply_to
+        cap = rpc.version_cap('agent', self.RPC_API_VERSION)
         self.client = rpc.get_client(
             messaging.Target(topic=rpc.AGENT_TOPIC, version='1.0'),
-            version_cap=self.RPC_API_VERSION, timeout=timeout)
+            version_cap=cap, timeout=timeout)
         # Own queue and own executor on the agent: never behind other work.
         self.priority_client = rpc.get_client(
             messaging.Target(topic=rpc.AGENT_PRIORITY_TOPIC, version='1.0'),
-            version_cap=self.RPC_API_VERSION, timeout=timeout)
+            version_cap=cap, timeout=timeout)
 
     def _call(self, context, host, method, timeout=None, priority=False,
               version=None, **kwargs):
@@ -59,67 +64,76 @@ class AgentAPI:
                           version='1.3', snapshot_id=snapshot_id,
                           members=members, trust_id=trust_id)
 
-    def capture(self, context, host, snapshot_id, members, fence_at,
-                deadline, quiesce, max_freeze_ms, timeout, priority=False,
-                trust_id=None):
-        """Freeze at fence_at (agent clock; None: now), capture, thaw.
+    def run_phase(self, context, host, snapshot_id, phase, args, timeout,
+                  priority=False):
+        """A fence phase on one host: capture, freeze, commit, finalize.
 
-        Returns once every member's point in time is fixed. A message that
-        arrives after ``deadline`` (agent clock) freezes nothing. With a
-        trust, artifacts are made as the user who asked, in their project.
+        args: members (else those of prepare), at, deadline, quiesce,
+        max_freeze_ms, trust_id, and offset (the host's clock minus ours).
+        Instants, in args and in the report, are on our clock: an agent of
+        1.4 converts them; for an older one, this does.
         """
-        return self._call(context, host, 'capture', timeout=timeout,
-                          priority=priority, snapshot_id=snapshot_id,
-                          members=members, fence_at=fence_at,
-                          deadline=deadline, quiesce=quiesce,
-                          max_freeze_ms=max_freeze_ms, trust_id=trust_id)
+        if self.client.can_send_version('1.4'):
+            return self._call(context, host, 'run_phase', timeout=timeout,
+                              priority=priority, version='1.4',
+                              snapshot_id=snapshot_id, phase=phase,
+                              args=args)
+        offset = args.get('offset') or 0.0
+        at, deadline = (None if t is None else t + offset
+                        for t in (args.get('at'), args.get('deadline')))
+        if phase == 'commit':
+            kwargs = {'version': '1.1', 'capture_at': at}
+        elif phase == 'finalize':
+            kwargs = {'deadline': deadline}
+        else:
+            kwargs = {'members': args['members'], 'fence_at': at,
+                      'deadline': deadline, 'quiesce': args['quiesce'],
+                      'max_freeze_ms': args['max_freeze_ms'],
+                      'trust_id': args.get('trust_id')}
+        return states.Member.moved(self._call(
+            context, host, phase, timeout=timeout, priority=priority,
+            snapshot_id=snapshot_id, **kwargs), -offset)
 
-    def freeze(self, context, host, snapshot_id, members, fence_at,
-               deadline, quiesce, max_freeze_ms, timeout, trust_id=None):
-        """Barrier phase 2: freeze every member at fence_at, then answer."""
-        return self._call(context, host, 'freeze', timeout=timeout,
-                          snapshot_id=snapshot_id, members=members,
-                          fence_at=fence_at, deadline=deadline,
-                          quiesce=quiesce, max_freeze_ms=max_freeze_ms,
-                          trust_id=trust_id)
+    def abort(self, context, host, snapshot_id, timeout, offset=0.0):
+        """Thaw, and delete what this host made for the snapshot.
 
-    def commit(self, context, host, snapshot_id, capture_at, timeout):
-        """Barrier phase 3: capture the frozen members, then thaw.
-
-        capture_at: when, on the agent's clock; None: now.
+        offset: the host's clock minus ours; the report's instants are on
+        our clock.
         """
-        return self._call(context, host, 'commit', timeout=timeout,
-                          version='1.1', snapshot_id=snapshot_id,
-                          capture_at=capture_at)
+        if self.client.can_send_version('1.4'):
+            return self._call(context, host, 'abort', timeout=timeout,
+                              version='1.4', snapshot_id=snapshot_id,
+                              offset=offset)
+        return states.Member.moved(self._call(
+            context, host, 'abort', timeout=timeout,
+            snapshot_id=snapshot_id), -offset)
 
-    def finalize(self, context, host, snapshot_id, deadline, timeout):
-        """Wait, thawed, until every artifact is available.
-
-        deadline: epoch seconds on the agent's clock.
-        """
-        return self._call(context, host, 'finalize', timeout=timeout,
-                          snapshot_id=snapshot_id, deadline=deadline)
-
-    def abort(self, context, host, snapshot_id, timeout):
-        """Thaw, and delete what this host made for the snapshot."""
-        return self._call(context, host, 'abort', timeout=timeout,
-                          snapshot_id=snapshot_id)
-
-    def broadcast(self, context, phase, snapshot_id, hosts, offsets, at,
-                  deadline, quiesce, max_freeze_ms, timeout, trust_id=None):
+    def broadcast(self, context, phase, snapshot_id, hosts, offsets, args,
+                  timeout):
         """One message for every host of a prepared snapshot at once.
 
-        phase: 'ping', 'capture', 'freeze' or 'commit'; hosts: the
-        snapshot's, whose answers are awaited (a host knows the message is
-        for it from prepare, so it is not sent: the message's size does not
-        grow with the hosts); offsets: {host: its clock minus ours}, where
-        not 0; at, deadline: our clock. Each host answers with a cast to
-        the inbox: {host: report or exception}, as the per-host calls give.
+        phase: 'ping', or a phase of run_phase; hosts: the snapshot's,
+        whose answers are awaited (a host knows the message is for it from
+        prepare, so it is not sent: the message's size does not grow with
+        the hosts); offsets: {host: its clock minus ours}, where not 0;
+        args: as run_phase's, without members or offset, instants on our
+        clock, as in the reports. Each host answers with a cast to the
+        inbox: {host: report or exception}, as the per-host calls give.
         """
         self.inbox.expect(snapshot_id, phase, hosts)
-        self.client.prepare(fanout=True, version='1.2').cast(
+        new = self.client.can_send_version('1.4')
+        sent = {'args': args} if new else {
+            'at': args.get('at'), 'deadline': args.get('deadline'),
+            'quiesce': args.get('quiesce'),
+            'max_freeze_ms': args.get('max_freeze_ms'),
+            'trust_id': args.get('trust_id')}
+        self.client.prepare(fanout=True, version='1.4' if new else '1.2').cast(
             context, 'fence_broadcast', snapshot_id=snapshot_id, phase=phase,
-            offsets=offsets, at=at, deadline=deadline, quiesce=quiesce,
-            max_freeze_ms=max_freeze_ms, trust_id=trust_id,
-            reply_to=self.reply_to)
-        return self.inbox.wait(snapshot_id, phase, timeout)
+            offsets=offsets, reply_to=self.reply_to, **sent)
+        answers = self.inbox.wait(snapshot_id, phase, timeout)
+        if new:
+            return answers
+        # An agent before 1.4 reports on its own clock.
+        return {host: answer if isinstance(answer, Exception) else
+                states.Member.moved(answer, -offsets.get(host, 0.0))
+                for host, answer in answers.items()}

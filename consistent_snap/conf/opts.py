@@ -15,9 +15,10 @@ from consistent_snap.conf import libvirt
 from consistent_snap.conf import resolvers
 from consistent_snap.conf import restore
 from consistent_snap.conf import service_credentials
+from consistent_snap.conf import upgrade_levels
 
 MODULES = (default, agent, api, coordination, coordinator, database,
-           libvirt, resolvers, restore, service_credentials)
+           libvirt, resolvers, restore, service_credentials, upgrade_levels)
 
 
 def list_opts():

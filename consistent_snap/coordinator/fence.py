@@ -12,6 +12,7 @@ import time
 
 import oslo_messaging as messaging
 
+from consistent_snap.coordinator import transport as transports
 from consistent_snap import exception
 from consistent_snap import rpc
 from consistent_snap import states
@@ -129,14 +130,17 @@ class Fence:
 
     on_phase(status, **values) is told when the snapshot changes phase;
     on_reports({host: report}) gets the agents' reports of a phase in one
-    batch, instants still on the agents' clocks (see ``offsets``). Neither
+    batch, instants on the coordinator's clock. transport: how phases reach
+    the hosts (transport.Calls or .Broadcast); by default a broadcast for
+    broadcast_min_hosts or more, once prepared. Neither
     is called between T's choice and its phase's sending, nor while a
     barrier holds the guests frozen: a database write there would stretch
     the freeze.
     """
 
     def __init__(self, conf, agents, context, snapshot_id, by_host, quiesce,
-                 on_phase=None, on_reports=None, trust_id=None):
+                 on_phase=None, on_reports=None, trust_id=None,
+                 transport=None):
         self.conf = conf
         self.agents = agents
         self.context = context
@@ -150,41 +154,20 @@ class Fence:
         self.agent_runs = {}
         self.fence_at = None
         self.dispatch = 0.0
+        self._transport_class = transport
+        # Per-host calls until prepare has chosen.
+        self.transport = transports.Calls(self)
         # A broadcast's way to the last host, timed in prepare when the
         # phases are broadcast; None while they go as per-host calls.
         self.broadcast_delay = None
         self._on_phase = on_phase or (lambda status, **values: None)
         self._on_reports = on_reports or (lambda reports: None)
 
-    def _fanout(self, call, hosts=None, workers=None, meanwhile=None):
-        """call(host) on every host at once: {host: result or exception}.
-
-        workers: threads, by default fanout_workers; a phase whose calls
-        block until T needs one per host, or the hosts beyond the first
-        workers would get their message after T.
-        meanwhile: (interval, check): check(hosts not answered yet) every
-        interval seconds of the wait. What it raises is raised at once;
-        the calls still out end by their own timeouts.
-        """
-        hosts = self.hosts if hosts is None else hosts
-        workers = min(len(hosts), workers or
-                      self.conf.coordinator.fanout_workers) or 1
-        interval, check = meanwhile or (None, None)
-        pool = concurrent.futures.ThreadPoolExecutor(workers)
-        futures = {pool.submit(call, host): host for host in hosts}
-        pool.shutdown(wait=False)
-        pending = set(futures)
-        while pending:
-            _, pending = concurrent.futures.wait(pending, timeout=interval)
-            if pending:
-                check({futures[f] for f in pending})
-        results = {}
-        for future, host in futures.items():
-            try:
-                results[host] = future.result()
-            except Exception as e:
-                results[host] = e
-        return results
+    def _fanout(self, call, hosts=None, workers=None):
+        """call(host) on every host, fanout_workers at a time."""
+        return transports.fanout(
+            call, self.hosts if hosts is None else hosts,
+            workers or self.conf.coordinator.fanout_workers)
 
     def _report_all(self, results):
         reports = {host: report for host, report in results.items()
@@ -211,6 +194,12 @@ class Fence:
                 raise Failed('Host %s did not answer %s in time: its '
                              'consistent-snap-agent is down, or too busy '
                              '(see its log there)' % (host, phase))
+            if getattr(error, 'exc_type', None) == 'UnsupportedVersion':
+                raise Failed('Host %s runs an older consistent-snap-agent '
+                             'that cannot take %s as sent: upgrade it, or '
+                             'set [upgrade_levels] agent to its version on '
+                             'the coordinators until it is (%s)' % (
+                                 host, phase, rpc.remote_message(error)))
             if isinstance(error, Exception):
                 raise Failed('%s failed on host %s: %s' % (
                     phase, host, rpc.remote_message(error)))
@@ -220,13 +209,10 @@ class Fence:
                     raise Failed('Server %s on host %s: %s' % (
                         member['server_id'], host, member.get('error')))
 
-    def _max_freeze_ms(self):
-        return self.conf.agent.max_freeze_ms
-
-    def _local(self, host, instant):
-        """An instant on the coordinator's clock, on host's clock."""
-        return None if instant is None else (
-            instant + self.offsets.get(host, 0.0))
+    def _fence_args(self, at, deadline):
+        return {'at': at, 'deadline': deadline, 'quiesce': self.quiesce,
+                'max_freeze_ms': self.conf.agent.max_freeze_ms,
+                'trust_id': self.trust_id}
 
     def prepare(self):
         """Every host checks its members; then its clock is probed."""
@@ -270,9 +256,18 @@ class Fence:
         # The lead only needs each host's fastest round trip.
         self.probes = [min(p, key=lambda probe: probe.rtt)
                        for p in probes.values()]
-        if self._broadcasts():
+        self.transport = self._choose_transport()
+        if isinstance(self.transport, transports.Broadcast):
             self._time_broadcast(timeout)
         return self.probes
+
+    def _choose_transport(self):
+        if self._transport_class is not None:
+            return self._transport_class(self)
+        if (self.agents.inbox is not None and len(self.hosts) >=
+                self.conf.coordinator.broadcast_min_hosts):
+            return transports.Broadcast(self)
+        return transports.Calls(self)
 
     def _time_broadcast(self, timeout):
         """How long a broadcast takes to reach the last host.
@@ -284,7 +279,7 @@ class Fence:
         is not before T.
         """
         sent = time.time()
-        answers = self._broadcast('ping', None, None, timeout)
+        answers = self.transport.run('ping', {}, timeout)
         for host, answer in sorted(answers.items()):
             if isinstance(answer, Exception):
                 raise Failed('Host %s did not answer a broadcast within '
@@ -300,52 +295,22 @@ class Fence:
         timeout = lead + self.conf.coordinator.capture_timeout
         return time.time() + timeout, timeout
 
-    def _broadcasts(self, priority=False):
-        """Whether a phase goes to every host as one message."""
-        return (bool(self.probes) and not priority and
-                self.agents.inbox is not None and
-                len(self.hosts) >= self.conf.coordinator.broadcast_min_hosts)
-
-    def _phase(self, phase, call, at, deadline, timeout, priority=False):
-        """A phase on every host: {host: report or exception}.
-
-        call(host) for each, in a thread of its own as the calls block
-        until T; or, for many hosts, one broadcast.
-        """
-        if not self._broadcasts(priority):
-            return self._fanout(call, workers=len(self.hosts))
-        return self._broadcast(phase, at, deadline, timeout)
-
-    def _broadcast(self, phase, at, deadline, timeout):
-        offsets = {host: offset for host, offset in self.offsets.items()
-                   if offset}
-        return self.agents.broadcast(
-            self.context, phase, self.id, self.hosts, offsets, at, deadline,
-            self.quiesce, self._max_freeze_ms(), timeout,
-            trust_id=self.trust_id)
+    def _phase(self, phase, args, timeout, priority=False):
+        """A phase on every host: {host: report or exception}."""
+        # The priority topic takes per-host calls only.
+        transport = (transports.Calls(self, priority=True) if priority
+                     else self.transport)
+        return transport.run(phase, args, timeout)
 
     def _capture(self, fence_at, priority=False):
         deadline, timeout = self._deadline(fence_at)
-
-        def capture(host):
-            return self.agents.capture(
-                self.context, host, self.id, self.by_host[host],
-                self._local(host, fence_at), self._local(host, deadline),
-                self.quiesce, self._max_freeze_ms(), timeout=timeout,
-                priority=priority, trust_id=self.trust_id)
-        return self._phase('capture', capture, fence_at, deadline, timeout,
-                           priority)
+        return self._phase('capture', self._fence_args(fence_at, deadline),
+                           timeout, priority)
 
     def _barrier(self, fence_at):
         deadline, timeout = self._deadline(fence_at)
-
-        def freeze(host):
-            return self.agents.freeze(
-                self.context, host, self.id, self.by_host[host],
-                self._local(host, fence_at), self._local(host, deadline),
-                self.quiesce, self._max_freeze_ms(), timeout=timeout,
-                trust_id=self.trust_id)
-        frozen = self._phase('freeze', freeze, fence_at, deadline, timeout)
+        frozen = self._phase('freeze', self._fence_args(fence_at, deadline),
+                             timeout)
         try:
             # Only when every member on every host is frozen: commit.
             self._raise_first_error('freeze', frozen)
@@ -358,13 +323,8 @@ class Fence:
         # could not be quiesced, whose point is their capture.
         capture_at = self._fence_at()
         deadline, timeout = self._deadline(capture_at)
-
-        def commit(host):
-            return self.agents.commit(self.context, host, self.id,
-                                      self._local(host, capture_at),
-                                      timeout=timeout)
-        committed = self._phase('commit', commit, capture_at, deadline,
-                                timeout)
+        committed = self._phase('commit', {'at': capture_at,
+                                           'deadline': deadline}, timeout)
         moving.result()
         # Thawed now. A commit's report carries what the freeze did; a
         # host that did not answer it keeps its freeze report.
@@ -414,15 +374,14 @@ class Fence:
         at the end of that wait.
         """
         timeout = self.conf.coordinator.finalize_timeout
-
-        def finalize(host):
-            deadline = self._local(host, time.time() + timeout)
-            return self.agents.finalize(self.context, host, self.id,
-                                        deadline, timeout=timeout + 30)
         unanswered = collections.Counter()
-        results = self._fanout(finalize, meanwhile=(
-            self.conf.coordinator.liveness_interval,
-            lambda pending: self._check_alive(pending, unanswered)))
+        # A call per host, fanout_workers at a time: it does not wait for
+        # T, and it takes long.
+        results = transports.Calls(self).run(
+            'finalize', {'deadline': time.time() + timeout}, timeout + 30,
+            workers=self.conf.coordinator.fanout_workers, meanwhile=(
+                self.conf.coordinator.liveness_interval,
+                lambda pending: self._check_alive(pending, unanswered)))
         self._report_all(results)
         self._raise_first_error('finalize', results)
         return results
@@ -460,7 +419,8 @@ class Fence:
 
         def abort(host):
             return self.agents.abort(self.context, host, self.id,
-                                     timeout=timeout)
+                                     timeout=timeout,
+                                     offset=self.offsets.get(host, 0.0))
         results = self._fanout(abort)
         self._report_all(results)
         # A host that finalized its members keeps them: they are complete,

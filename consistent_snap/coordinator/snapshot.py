@@ -47,21 +47,14 @@ def _payload(member, snapshot):
                         else [])}
 
 
-def record(context, snapshot_id, reports, offsets=None):
+def record(context, snapshot_id, reports):
     """Write agents' reports ({host: report}) in one transaction.
 
-    Instants move from each agent's clock to the coordinator's. Returns
-    the rows written.
+    Their instants are on the coordinator's clock already (the agent, or
+    AgentAPI for an older one, converts them). Returns the rows written.
     """
-    rows = []
-    for host, report in reports.items():
-        offset = (offsets or {}).get(host, 0.0)
-        for member in report['members']:
-            row = dict(member)
-            for key in M.INSTANTS:
-                if row.get(key) is not None:
-                    row[key] -= offset
-            rows.append(row)
+    rows = [dict(member) for report in reports.values()
+            for member in report['members']]
     db_api.member_snapshots_update(context, snapshot_id, rows)
     return rows
 
@@ -119,8 +112,7 @@ class GroupSnapshotRun:
         retry(self._move)(status, **values)
 
     def _record(self, reports):
-        for row in record(self.context, self.id, reports,
-                          self.fence.offsets):
+        for row in record(self.context, self.id, reports):
             self.rows[row['server_id']] = row
 
     def _resolve(self):

@@ -503,3 +503,31 @@ def test_capturers_act_through_the_trust_the_capture_brings(
                   trust_id='t1')
     assert [c.conn for c in agent._snapshots['gs1'].capturers] == [
         'as the requester t1']
+
+
+def test_run_phase_takes_and_reports_instants_on_the_coordinators_clock(
+        agent):
+    # This host's clock is 5 s ahead of the coordinator's: T on the
+    # coordinator's clock is T + 5 here, and the report comes back as the
+    # coordinator reads its clock.
+    offset = 5.0
+    fence_at = time.time() + 0.05
+    report = agent.run_phase(None, 'gs-clock', 'capture', {
+        'members': MEMBERS, 'at': fence_at - offset, 'deadline': None,
+        'quiesce': True, 'max_freeze_ms': 2000, 'offset': offset})
+    for member in report['members']:
+        assert member['status'] == 'captured'
+        assert (fence_at - offset <= member['started_at'] <
+                fence_at - offset + 0.5)
+    # The 1.0-1.3 endpoint: this host's clock both ways.
+    fence_at = time.time() + 0.05
+    report = agent.capture(None, 'gs-local', MEMBERS, fence_at, None, True,
+                           2000)
+    assert all(fence_at <= m['started_at'] < fence_at + 0.5
+               for m in report['members'])
+
+
+def test_an_unknown_phase_is_refused_naming_what_to_do(agent):
+    with pytest.raises(exception.UnknownPhase) as refused:
+        agent.run_phase(None, 'gs-x', 'hook', {'offset': 0.0})
+    assert 'upgrade its consistent-snap-agent' in str(refused.value)

@@ -6,6 +6,7 @@ import pytest
 
 from consistent_snap.coordinator import fence
 from consistent_snap.coordinator import snapshot
+from consistent_snap.coordinator import transport
 from consistent_snap import figures as cs_figures
 from consistent_snap import states
 
@@ -159,6 +160,7 @@ def test_the_broadcast_lead_is_the_way_to_the_last_host_only():
                     False)
     # h2's clock is 2 s ahead, the others' are right: only h2's is sent.
     f.offsets = {'h1': 0.0, 'h2': 2.0, 'h3': 0.0}
+    f.transport = transport.Broadcast(f)
     f._time_broadcast(timeout=10)
     assert agents.sent == ('ping', ['h1', 'h2', 'h3'], {'h2': 2.0})
     assert 0.300 <= f.broadcast_delay < 0.400
@@ -187,16 +189,11 @@ class _Barrier:
     def __init__(self, log):
         self.log = log
 
-    def freeze(self, context, host, snapshot_id, members, fence_at, *args,
-               **kwargs):
-        self.log.append(('freeze', host))
-        return {'host': host, 'members': [{'server_id': host,
-                                           'status': 'frozen'}]}
-
-    def commit(self, context, host, snapshot_id, capture_at, timeout=None):
-        self.log.append(('commit', host))
-        return {'host': host, 'members': [{'server_id': host,
-                                           'status': 'captured'}]}
+    def run_phase(self, context, host, snapshot_id, phase, args, timeout,
+                  priority=False):
+        self.log.append((phase, host))
+        return {'host': host, 'members': [{'server_id': host, 'status': {
+            'freeze': 'frozen', 'commit': 'captured'}[phase]}]}
 
 
 def test_no_database_write_while_a_barrier_holds_the_guests_frozen():
@@ -214,8 +211,8 @@ def test_no_database_write_while_a_barrier_holds_the_guests_frozen():
             m['status'] for r in reports.values() for m in r['members'])))
 
     class Agents(_Barrier):
-        def commit(self, *args, **kwargs):
-            report = super().commit(*args, **kwargs)
+        def run_phase(self, *args, **kwargs):
+            report = super().run_phase(*args, **kwargs)
             if len([e for e in log if e[0] == 'commit']) == 2:
                 commits_sent.set()
             return report
@@ -252,7 +249,9 @@ class _Finalizing:
         self.h2_ping = h2_ping
         self.lost = threading.Event()
 
-    def finalize(self, context, host, snapshot_id, deadline, timeout=None):
+    def run_phase(self, context, host, snapshot_id, phase, args, timeout,
+                  priority=False):
+        assert phase == 'finalize'
         if host == 'h2':
             self.lost.wait(10)
             raise messaging.MessagingTimeout()

@@ -28,7 +28,7 @@ class Agents:
         self.db, self.admin = db, admin
         self.aborts = []
 
-    def abort(self, context, host, snapshot_id, timeout=None):
+    def abort(self, context, host, snapshot_id, timeout=None, offset=0.0):
         status = self.db.group_snapshot_get(self.admin, snapshot_id)['status']
         self.aborts.append((host, status))
         return {'host': host, 'members': []}
