@@ -14,6 +14,8 @@ RESTORE_MODES = (('new', 'A new copy beside the original'),
 RESTORE_MAPS = (('network_map', 'Network map'), ('flavor_map', 'Flavor map'),
                 ('az_map', 'Zone map'),
                 ('volume_type_map', 'Volume type map'))
+# Characters of a host ID the tables show.
+SHORT_HOST_ID = 12
 
 
 class InvalidInput(ValueError):
@@ -161,8 +163,22 @@ def source_label(source_type, source):
 
 
 def host_label(member):
-    """The compute host an admin sees, or the per-project host ID."""
-    return member.get('host') or member.get('host_id') or '-'
+    """The compute host an admin sees, or the start of the host ID.
+
+    Nova's per-project host IDs are 56-character hashes: their first
+    SHORT_HOST_ID characters tell hosts apart; host_title() is the whole.
+    """
+    if member.get('host'):
+        return member['host']
+    return (member.get('host_id') or '-')[:SHORT_HOST_ID]
+
+
+def host_title(member):
+    """The whole host ID where host_label() shows only its start, or None."""
+    host_id = member.get('host_id')
+    if member.get('host') or not host_id or len(host_id) <= SHORT_HOST_ID:
+        return None
+    return host_id
 
 
 def volumes_label(member):

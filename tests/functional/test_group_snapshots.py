@@ -261,13 +261,53 @@ def test_list_and_show(cli, app, kept_snapshot):
                      kept_snapshot['name'])
     assert shown['id'] == kept_snapshot['id']
     assert len(shown['members']) == shown['member_count'] == 3
-    # For people: a line per member in the table; the objects for JSON.
+    # For people: how many members and how to list them; the objects for
+    # JSON.
     table = cli.run(DEMO, 'appgroup', 'snapshot', 'show',
                     kept_snapshot['id'], '-c', 'members', '-f', 'table')
     assert table.returncode == 0, table.stderr
-    lines = [line for line in table.stdout.splitlines()
-             if 'captured_at=' in line]
-    assert len(lines) == 3, table.stdout
+    line = ('| members | 3 members: openstack appgroup snapshot member '
+            'list %s |' % kept_snapshot['id'])
+    assert line in table.stdout, table.stdout
+
+
+def test_member_list(cli, kept_snapshot, spread_servers):
+    shown = cli.json(DEMO, 'appgroup', 'snapshot', 'show',
+                     kept_snapshot['id'])
+    by_server = {m['server_id']: m for m in shown['members']}
+    members = cli.json(DEMO, 'appgroup', 'snapshot', 'member', 'list',
+                       kept_snapshot['name'])
+    assert sorted(m['Server ID'] for m in members) == sorted(
+        s.id for s in spread_servers['servers'])
+    assert list(members[0]) == ['Server ID', 'Name', 'Host ID', 'Status',
+                                'Consistency', 'Captured At', 'Freeze ms',
+                                'Artifacts']
+    for row in members:
+        member = by_server[row['Server ID']]
+        # -f json: the whole host ID, the artifact IDs as a list.
+        assert row['Host ID'] == member['host_id'], row
+        assert len(row['Host ID']) == 56
+        assert row['Artifacts'] == [a['id'] for a in member['artifacts']]
+        assert (row['Name'], row['Status'], row['Captured At']) == (
+            member['server_name'], 'available', member['captured_at'])
+    # The table: host IDs by their first 12 characters.
+    table = cli.run(DEMO, 'appgroup', 'snapshot', 'member', 'list',
+                    kept_snapshot['id'], '-f', 'table')
+    assert table.returncode == 0, table.stderr
+    for member in shown['members']:
+        assert '| %s |' % member['host_id'][:12] in table.stdout
+        assert member['host_id'] not in table.stdout
+
+    long = cli.json(DEMO, 'appgroup', 'snapshot', 'member', 'list',
+                    kept_snapshot['id'], '--long')
+    assert set(long[0]) >= {'Fixed At', 'Manifest', 'Error'}
+    assert all(row['Manifest'].startswith('m1.tiny, image ')
+               for row in long)
+
+    as_admin = cli.json(ADMIN, 'appgroup', 'snapshot', 'member', 'list',
+                        kept_snapshot['id'])
+    assert {row['Host'] for row in as_admin} == set(HOSTS)
+    assert all('Host ID' not in row for row in as_admin)
 
 
 def test_admin_lists_all_projects(cli, kept_snapshot):

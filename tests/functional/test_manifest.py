@@ -2,8 +2,9 @@
 
 The three spread servers (one anti-affinity server group, the run's tag
 and property, m1.tiny from the "tiny" image) are snapshotted through the
-API; the manifest must say what they are, as Nova says it, and be shown
-by `openstack appgroup snapshot show`.
+API; the manifest must say what they are, as Nova says it, be summed up
+by `openstack appgroup snapshot member list --long` and given whole by
+`openstack appgroup snapshot show -f json`.
 """
 
 import json
@@ -87,8 +88,12 @@ def test_the_manifest_says_what_each_member_was(test_cloud, api_as, demo,
             for port in manifest['ports']:
                 assert port['mac_address'] and port['fixed_ips']
             assert manifest['volumes'] == []
-        shown = _cli(test_cloud, 'appgroup', 'snapshot', 'show', snap['id'])
-        assert "manifest='m1.tiny, image %s" % image.id in shown
+        listed = json.loads(_cli(test_cloud, 'appgroup', 'snapshot',
+                                 'member', 'list', snap['id'], '--long',
+                                 '-f', 'json'))
+        assert sorted(m['Server ID'] for m in listed) == sorted(servers)
+        assert all(m['Manifest'].startswith('m1.tiny, image %s' % image.id)
+                   for m in listed), listed
         as_json = json.loads(_cli(test_cloud, 'appgroup', 'snapshot',
                                   'show', snap['id'], '-f', 'json'))
         assert [m['manifest'] for m in as_json['members']] == [

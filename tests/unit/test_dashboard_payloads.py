@@ -71,10 +71,24 @@ def test_source_label(source_type, source, label):
     assert payloads.source_label(source_type, source) == label
 
 
-def test_admin_sees_the_host_a_member_the_host_id():
-    assert payloads.host_label({'host': 'compute-1', 'host_id': 'abc'}) == (
-        'compute-1')
-    assert payloads.host_label({'host_id': 'abc'}) == 'abc'
+HOST_ID = '0123456789ab' + 'f' * 44  # Nova's: 56 hex characters.
+
+
+def test_admin_sees_the_host_a_member_the_start_of_the_host_id():
+    admin = {'host': 'compute-1', 'host_id': HOST_ID}
+    assert payloads.host_label(admin) == 'compute-1'
+    assert payloads.host_title(admin) is None
+    member = {'host_id': HOST_ID}
+    assert payloads.host_label(member) == '0123456789ab'
+    # The whole host ID, for the tooltip.
+    assert payloads.host_title(member) == HOST_ID
+
+
+@pytest.mark.parametrize('member', [{'host_id': 'abc'}, {'host_id': None},
+                                    {}])
+def test_a_short_or_missing_host_id_is_shown_whole(member):
+    assert payloads.host_label(member) == (member.get('host_id') or '-')
+    assert payloads.host_title(member) is None
 
 
 def test_newest_snapshot_per_app_group_from_a_newest_first_list():

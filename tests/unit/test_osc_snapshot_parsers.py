@@ -1,7 +1,9 @@
 """`openstack appgroup snapshot` options and output, without a cloud."""
 
 import io
+import types
 
+from cliff import columns
 from openstack import exceptions as sdk_exceptions
 from osc_lib import exceptions
 import pytest
@@ -133,16 +135,109 @@ def test_freeze_is_thawed_minus_frozen():
     assert group_snapshot.freeze_ms(MEMBERS[2]) is None
 
 
-def test_members_column_for_people_and_for_json():
-    column = group_snapshot.MembersColumn(MEMBERS)
-    lines = column.human_readable().splitlines()
-    assert lines[0].startswith('web-1: ')
-    assert "artifacts='img-1, snap-1'" in lines[0]
-    assert "freeze_ms='250.0'" in lines[0]
-    assert "host='h1'" in lines[0]
-    # The compute host, when the API shows it (to admins), over host_id.
-    assert "host='compute-2'" in lines[1]
+def test_show_gives_people_the_member_count_and_json_the_members():
+    column = group_snapshot.MembersColumn(MEMBERS, snapshot_id='gs-1')
+    assert column.human_readable() == (
+        '3 members: openstack appgroup snapshot member list gs-1')
     assert column.machine_readable() == MEMBERS
+    one = group_snapshot.MembersColumn(MEMBERS[:1], snapshot_id='gs-1')
+    assert one.human_readable().startswith('1 member: ')
+    assert group_snapshot.MembersColumn([]).human_readable() == '0 members'
+
+
+def test_show_formats_members_with_the_snapshot_id():
+    snapshot = sdk_group_snapshot.GroupSnapshot(id='gs-1', members=MEMBERS,
+                                                servers=['id-1'])
+    names, values = group_snapshot._show(snapshot)
+    members = values[names.index('members')]
+    assert members.human_readable().endswith('member list gs-1')
+    assert members.machine_readable() == MEMBERS
+
+
+HOST_ID = 'f' * 12 + '0' * 44
+
+
+class _Client:
+    """A consistent-snap client that finds one group snapshot."""
+
+    def __init__(self, members):
+        self.snapshot = sdk_group_snapshot.GroupSnapshot(id='gs-1',
+                                                         members=members)
+
+    def find_group_snapshot(self, name_or_id, ignore_missing):
+        assert (name_or_id, ignore_missing) == ('nightly', False)
+        return self.snapshot
+
+
+def _member_list(members, *argv):
+    app = types.SimpleNamespace(client_manager=types.SimpleNamespace(
+        consistent_snap=_Client(members)))
+    command = group_snapshot.ListGroupSnapshotMember(app, None)
+    parsed_args = command.get_parser('openstack appgroup snapshot member '
+                                     'list').parse_args(['nightly', *argv])
+    headings, rows = command.take_action(parsed_args)
+    return [dict(zip(headings, row)) for row in rows]
+
+
+def _people(value):
+    return value.human_readable() if isinstance(
+        value, columns.FormattableColumn) else value
+
+
+def _json(value):
+    return value.machine_readable() if isinstance(
+        value, columns.FormattableColumn) else value
+
+
+def test_member_list_a_row_per_member_with_the_short_host_id():
+    members = [dict(m, host_id=HOST_ID) for m in MEMBERS]
+    del members[1]['host']
+    rows = _member_list(members)
+    assert list(rows[0]) == ['Server ID', 'Name', 'Host ID', 'Status',
+                             'Consistency', 'Captured At', 'Freeze ms',
+                             'Artifacts']
+    first = {k: _people(v) for k, v in rows[0].items()}
+    assert first == {
+        'Server ID': 'id-1', 'Name': 'web-1', 'Host ID': 'ffffffffffff',
+        'Status': 'captured', 'Consistency': '',
+        'Captured At': '2026-01-01T00:00:00.010000Z', 'Freeze ms': 250.0,
+        'Artifacts': 'img-1, snap-1'}
+    # -f json and value: the whole host ID, the artifact IDs as a list.
+    assert _json(rows[0]['Host ID']) == HOST_ID
+    assert _json(rows[0]['Artifacts']) == ['img-1', 'snap-1']
+    assert [r['Freeze ms'] for r in rows] == [250.0, None, None]
+
+
+def test_member_list_shows_admins_the_host_and_long_adds_fields():
+    members = [dict(m, host='compute-%d' % n, fixed_at='t%d' % n)
+               for n, m in enumerate(MEMBERS, 1)]
+    members[2].update(error='boom', manifest={
+        'flavor': {'name': 'm1.tiny'}, 'image_id': 'img-0'})
+    rows = _member_list(members, '--long')
+    assert list(rows[2]) == ['Server ID', 'Name', 'Host', 'Status',
+                             'Consistency', 'Captured At', 'Freeze ms',
+                             'Artifacts', 'Fixed At', 'Manifest', 'Error']
+    assert [r['Host'] for r in rows] == ['compute-1', 'compute-2',
+                                         'compute-3']
+    assert (rows[2]['Fixed At'], rows[2]['Error']) == ('t3', 'boom')
+    assert rows[2]['Manifest'] == (
+        'm1.tiny, image img-0, no ports, 0 volumes')
+    assert rows[0]['Manifest'] == 'none recorded'
+
+
+def test_member_list_long_gives_the_whole_host_id():
+    rows = _member_list([dict(MEMBERS[0], host_id=HOST_ID)], '--long')
+    assert _people(rows[0]['Host ID']) == HOST_ID
+
+
+def test_a_missing_host_id_stays_missing():
+    column = group_snapshot.ShortIdColumn(None)
+    assert (column.human_readable(), column.machine_readable()) == (
+        None, None)
+
+
+def test_member_list_of_no_members_is_empty():
+    assert _member_list([]) == []
 
 
 class _FailingClient:

@@ -4,6 +4,7 @@ from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from consistent_snap.dashboard import api
+from consistent_snap.dashboard import columns
 from consistent_snap.dashboard import payloads
 
 
@@ -97,7 +98,7 @@ def _guest_agent(member):
 class MembersTable(tables.DataTable):
     name = tables.Column('name', verbose_name=_('Server'),
                          link='horizon:project:instances:detail')
-    host = tables.Column(payloads.host_label, verbose_name=_('Host'))
+    host = columns.host_column()
     zone = tables.Column('availability_zone',
                          verbose_name=_('Availability zone'))
     status = tables.Column('status', verbose_name=_('Status'))

@@ -4,7 +4,7 @@ from django.utils.translation import ngettext_lazy
 from horizon import tables
 
 from consistent_snap.dashboard import api
-from consistent_snap.dashboard import payloads
+from consistent_snap.dashboard import columns
 from consistent_snap import figures
 
 # True: final and good, False: final and failed, None: poll again.
@@ -122,7 +122,7 @@ def _instant(field):
 
 class MembersTable(tables.DataTable):
     name = tables.Column('server_name', verbose_name=_('Server'))
-    host = tables.Column(payloads.host_label, verbose_name=_('Host'))
+    host = columns.host_column()
     status = tables.Column('status', verbose_name=_('Status'))
     consistency = tables.Column('consistency', verbose_name=_('Consistency'),
                                 empty_value='-')

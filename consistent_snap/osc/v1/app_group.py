@@ -1,22 +1,18 @@
 """`openstack appgroup ...`: app groups and their members."""
 
 import argparse
-import functools
 import logging
 
-from openstack import exceptions as sdk_exceptions
 from osc_lib.cli import format_columns
 from osc_lib.cli import parseractions
 from osc_lib.command import command
 from osc_lib import exceptions
 from osc_lib import utils
-from oslo_utils import uuidutils
+
+from consistent_snap.osc.v1 import common
 
 LOG = logging.getLogger(__name__)
 
-# CLI spelling -> API value: options use dashes, the API underscores.
-MODES = {'barrier': 'barrier', 'shared-start': 'shared_start',
-         'priority': 'priority'}
 # Each source kind and the options that give it.
 SOURCE_OPTIONS = {'heat': '--heat-stack', 'server_group': '--server-group',
                   'metadata': '--tag/--property', 'servers': '--server'}
@@ -50,43 +46,13 @@ class VolumesColumn(format_columns.ListDictColumn):
                          for v in self._value or ())
 
 
-def _error_message(error):
-    """The API's own message (the SDK keeps it in details), with status."""
-    status = getattr(error, 'status_code', None)
-    if status is None:  # not from an HTTP response, e.g. find's own
-        return error.message
-    message = '%s (HTTP %s)' % (error.details or error.message, status)
-    if error.request_id:
-        message += ' (Request-ID: %s)' % error.request_id
-    return message
-
-
-def _api_errors(take_action):
-    """Report SDK errors as CommandErrors a person can act on."""
-    @functools.wraps(take_action)
-    def wrapper(self, parsed_args):
-        try:
-            return take_action(self, parsed_args)
-        except sdk_exceptions.SDKException as e:
-            raise exceptions.CommandError(_error_message(e))
-    return wrapper
-
-
-def _mode(value):
-    # Also take the API's spelling, which show and list print.
-    mode = MODES.get(value.replace('_', '-'))
-    if mode is None:
-        raise argparse.ArgumentTypeError(
-            "invalid mode '%s' (choose from %s)" % (value, ', '.join(MODES)))
-    return mode
-
-
 def _add_settings(parser):
     """Options create and set share; unset options change nothing."""
     parser.add_argument('--description', metavar='<description>',
                         help='App group description')
     parser.add_argument(
-        '--mode', metavar='{%s}' % ','.join(MODES), type=_mode,
+        '--mode', metavar='{%s}' % ','.join(common.MODES),
+        type=common.parse_mode,
         help='Default mode of group snapshots: barrier (freeze all, then '
              'snapshot all), shared-start (snapshot all at one instant) '
              'or priority')
@@ -119,7 +85,7 @@ def settings_from_args(parsed_args):
 def source_from_args(parsed_args):
     """(source_type, source) from the one source kind given.
 
-    Servers are left as given, names or IDs; see _server_ids().
+    Servers are left as given, names or IDs; see common.server_ids().
     """
     sources = {}
     if parsed_args.heat_stack:
@@ -141,22 +107,6 @@ def source_from_args(parsed_args):
             'Give exactly one source of servers: %s (given: %s).' %
             (', '.join(SOURCE_OPTIONS.values()), given))
     return sources.popitem()
-
-
-def _server_ids(compute, refs):
-    """Server IDs for names or IDs, in order, without repeats."""
-    ids = []
-    for ref in refs:
-        if uuidutils.is_uuid_like(ref):
-            # Sent as is: the API checks it is a server of the project.
-            ids.append(ref)
-            continue
-        try:
-            ids.append(compute.find_server(ref, ignore_missing=False).id)
-        except sdk_exceptions.NotFoundException:
-            raise exceptions.CommandError(
-                'Server %s could not be found.' % ref)
-    return list(dict.fromkeys(ids))
 
 
 def _show(group):
@@ -202,12 +152,13 @@ class CreateAppGroup(command.ShowOne):
         _add_settings(parser)
         return parser
 
-    @_api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         source_type, source = source_from_args(parsed_args)
         if source_type == 'servers':
             compute = self.app.client_manager.sdk_connection.compute
-            source = {'servers': _server_ids(compute, source['servers'])}
+            source = {'servers': common.server_ids(compute,
+                                                   source['servers'])}
         client = self.app.client_manager.consistent_snap
         group = client.create_app_group(
             name=parsed_args.name, source_type=source_type, source=source,
@@ -228,7 +179,7 @@ class ListAppGroup(command.Lister):
                             help='List additional fields in output')
         return parser
 
-    @_api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         columns = LIST_COLUMNS
@@ -256,7 +207,7 @@ class ShowAppGroup(command.ShowOne):
                             help='App group to show (name or ID)')
         return parser
 
-    @_api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         return _show(_find(client, parsed_args.app_group))
@@ -274,7 +225,7 @@ class SetAppGroup(command.Command):
         _add_settings(parser)
         return parser
 
-    @_api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         attrs = settings_from_args(parsed_args)
@@ -283,24 +234,6 @@ class SetAppGroup(command.Command):
         group = _find(client, parsed_args.app_group)
         if attrs:
             client.update_app_group(group, **attrs)
-
-
-def delete_each(refs, delete_one, kind):
-    """delete_one(ref) for every ref; one failure does not stop the rest.
-
-    kind: what the refs name, in the plural, for the messages.
-    """
-    failed = []
-    for ref in refs:
-        try:
-            delete_one(ref)
-        except sdk_exceptions.SDKException as e:
-            LOG.error("Failed to delete %s '%s': %s", kind, ref,
-                      _error_message(e))
-            failed.append(ref)
-    if failed:
-        raise exceptions.CommandError('%d of %d %s failed to delete: %s' % (
-            len(failed), len(refs), kind, ', '.join(failed)))
 
 
 class DeleteAppGroup(command.Command):
@@ -314,7 +247,7 @@ class DeleteAppGroup(command.Command):
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
-        delete_each(
+        common.delete_each(
             parsed_args.app_groups,
             lambda ref: client.delete_app_group(_find(client, ref),
                                                 ignore_missing=False),
@@ -332,7 +265,7 @@ class ListAppGroupMember(command.Lister):
                             help='List additional fields in output')
         return parser
 
-    @_api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         group = _find(client, parsed_args.app_group)

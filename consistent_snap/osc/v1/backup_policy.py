@@ -7,8 +7,7 @@ from osc_lib.command import command
 from osc_lib import exceptions
 from osc_lib import utils
 
-from consistent_snap.osc.v1 import app_group
-from consistent_snap.osc.v1 import listing
+from consistent_snap.osc.v1 import common
 
 LOG = logging.getLogger(__name__)
 
@@ -57,8 +56,8 @@ def _add_settings(parser):
         help="Delete the policy's snapshots older than this: seconds, or a "
              'number followed by s, m, h, d or w (e.g. 30d)')
     parser.add_argument(
-        '--mode', metavar='{%s}' % ','.join(app_group.MODES),
-        type=app_group._mode,
+        '--mode', metavar='{%s}' % ','.join(common.MODES),
+        type=common.parse_mode,
         help="Snapshot mode (default: the app group's)")
     parser.add_argument(
         '--quiesce', action=argparse.BooleanOptionalAction, default=None,
@@ -121,7 +120,7 @@ class CreateBackupPolicy(command.ShowOne):
             help='Create the policy disabled (no run until enabled)')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         created = client.create_backup_policy(
@@ -135,14 +134,14 @@ class ListBackupPolicy(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        listing.add_options(parser, 'policies')
+        common.add_list_options(parser, 'policies')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
-        return listing.rows(client.backup_policies, parsed_args, LIST_COLUMNS,
-                            LIST_LONG_COLUMNS)
+        return common.list_rows(client.backup_policies, parsed_args,
+                                LIST_COLUMNS, LIST_LONG_COLUMNS)
 
 
 class ShowBackupPolicy(command.ShowOne):
@@ -154,7 +153,7 @@ class ShowBackupPolicy(command.ShowOne):
                             help='Backup policy to show (name or ID)')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         return _show(_find(client, parsed_args.backup_policy))
@@ -183,7 +182,7 @@ class SetBackupPolicy(command.Command):
                              help='Stop running until enabled')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         for rule in ('keep_last', 'max_age'):
             if (getattr(parsed_args, 'no_' + rule) and
@@ -209,7 +208,7 @@ class DeleteBackupPolicy(command.Command):
 
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
-        app_group.delete_each(
+        common.delete_each(
             parsed_args.backup_policies,
             lambda ref: client.delete_backup_policy(
                 _find(client, ref), ignore_missing=False),

@@ -2,6 +2,7 @@
 
 import argparse
 import datetime
+import functools
 import logging
 
 from cliff import columns
@@ -11,8 +12,7 @@ from osc_lib.command import command
 from osc_lib import exceptions
 from osc_lib import utils
 
-from consistent_snap.osc.v1 import app_group
-from consistent_snap.osc.v1 import listing
+from consistent_snap.osc.v1 import common
 
 LOG = logging.getLogger(__name__)
 
@@ -35,6 +35,15 @@ LIST_LONG_COLUMNS = (('Consistency', 'consistency'),
                      ('Call spread ms', 'skew_ms'),
                      ('Uncertainty ms', 'uncertainty_ms'),
                      ('Fence At', 'fence_at'), ('Error', 'error'))
+# `snapshot member list`, from the keys _member_row makes: 'Captured At'
+# is captured_at. Host is shown when the API gives it (to admins), Host ID
+# otherwise.
+MEMBER_COLUMNS = ('Server ID', 'Name', 'Host', 'Host ID', 'Status',
+                  'Consistency', 'Captured At', 'Freeze ms', 'Artifacts')
+MEMBER_LONG_COLUMNS = ('Fixed At', 'Manifest', 'Error')
+# Characters of a host ID the member table shows: enough to tell hosts
+# apart (Nova's host IDs are 56-character hashes).
+SHORT_HOST_ID = 12
 # What --wait counts in each phase, and how a member shows it is done.
 PHASE_COUNTS = {
     'fencing': ('frozen', lambda m: m.get('frozen_at')),
@@ -82,33 +91,38 @@ def manifest_summary(manifest):
     return ', '.join(parts)
 
 
-def member_line(member):
-    """One member, on one line, for people."""
-    fields = [
-        ('host', member.get('host') or member.get('host_id')),
-        ('status', member.get('status')),
-        ('consistency', member.get('consistency')),
-        ('captured_at', member.get('captured_at')),
-        ('fixed_at', member.get('fixed_at')),
-        ('freeze_ms', freeze_ms(member)),
-        ('artifacts', ', '.join(a['id'] for a in
-                                member.get('artifacts') or ())),
-        ('manifest', manifest_summary(member.get('manifest'))),
-    ]
-    if member.get('error'):
-        fields.append(('error', member['error']))
-    return '%s: %s' % (member.get('server_name') or member['server_id'],
-                       utils.format_dict(dict(fields)))
-
-
 class MembersColumn(columns.FormattableColumn):
-    """Members: a line each for people, the API's objects for -f json."""
+    """Members: how many and how to list them; the objects for -f json.
+
+    The table gives a count and the `snapshot member list` command;
+    -f json and yaml give the API's member objects, whole.
+    """
+
+    def __init__(self, value, snapshot_id=None):
+        super().__init__(value)
+        self.snapshot_id = snapshot_id
 
     def human_readable(self):
-        return '\n'.join(member_line(m) for m in self._value or ())
+        count = len(self._value or ())
+        if not count:
+            return '0 members'
+        return '%d member%s: openstack appgroup snapshot member list %s' % (
+            count, '' if count == 1 else 's', self.snapshot_id)
 
     def machine_readable(self):
         return list(self._value or ())
+
+
+class ShortIdColumn(columns.FormattableColumn):
+    """A host ID by its first 12 characters in the table, whole elsewhere."""
+
+    def human_readable(self):
+        if not self._value:
+            return self._value
+        return self._value[:SHORT_HOST_ID]
+
+    def machine_readable(self):
+        return self._value
 
 
 def progress_line(snapshot):
@@ -123,37 +137,9 @@ def progress_line(snapshot):
                                      word)
 
 
-class _Progress:
-    """A live line on stderr.
-
-    Rewritten in place on a terminal; elsewhere a new line at each change,
-    so that logs stay readable.
-    """
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.last = None
-        self.tty = stream.isatty() if hasattr(stream, 'isatty') else False
-
-    def show(self, line):
-        if line == self.last:
-            return
-        if self.tty:
-            self.stream.write('\r%s\x1b[K' % line)
-        else:
-            self.stream.write(line + '\n')
-        self.stream.flush()
-        self.last = line
-
-    def done(self):
-        if self.tty and self.last is not None:
-            self.stream.write('\n')
-            self.stream.flush()
-
-
 def _wait(client, snapshot, status, stream):
     """Wait for status with a progress line; CommandError on failure."""
-    progress = _Progress(stream)
+    progress = common.Progress(stream)
     try:
         # wait_for_group_snapshot refreshes snapshot itself, in place.
         client.wait_for_group_snapshot(
@@ -175,7 +161,16 @@ def _show(snapshot):
     return SHOW_COLUMNS, utils.get_item_properties(
         snapshot, SHOW_COLUMNS,
         formatters={'servers': format_columns.ListColumn,
-                    'members': MembersColumn})
+                    'members': functools.partial(MembersColumn,
+                                                 snapshot_id=snapshot.id)})
+
+
+def _member_row(member):
+    """A member as the API gives it -> the keys of MEMBER_COLUMNS."""
+    return dict(member, name=member.get('server_name'),
+                freeze_ms=freeze_ms(member),
+                artifacts=[a['id'] for a in member.get('artifacts') or ()],
+                manifest=manifest_summary(member.get('manifest')))
 
 
 def _find(client, name_or_id):
@@ -226,8 +221,8 @@ class CreateGroupSnapshot(command.ShowOne):
             help='Snapshot this server (name or ID) instead of an app '
                  'group (repeat option for more)')
         parser.add_argument(
-            '--mode', metavar='{%s}' % ','.join(app_group.MODES),
-            type=app_group._mode,
+            '--mode', metavar='{%s}' % ','.join(common.MODES),
+            type=common.parse_mode,
             help='barrier (freeze all, then snapshot all), shared-start '
                  '(snapshot all at one instant) or priority')
         parser.add_argument(
@@ -263,13 +258,13 @@ class CreateGroupSnapshot(command.ShowOne):
                  'on stderr; fail if it ends in error')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         target = target_from_args(parsed_args)
         if 'servers' in target:
             compute = self.app.client_manager.sdk_connection.compute
-            target['servers'] = app_group._server_ids(compute,
-                                                      target['servers'])
+            target['servers'] = common.server_ids(compute,
+                                                  target['servers'])
         client = self.app.client_manager.consistent_snap
         snapshot = client.create_group_snapshot(
             **target, **settings_from_args(parsed_args))
@@ -283,18 +278,22 @@ class ListGroupSnapshot(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        listing.add_options(parser, 'snapshots')
+        common.add_list_options(parser, 'snapshots')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
-        return listing.rows(client.group_snapshots, parsed_args, LIST_COLUMNS,
-                            LIST_LONG_COLUMNS)
+        return common.list_rows(client.group_snapshots, parsed_args,
+                                LIST_COLUMNS, LIST_LONG_COLUMNS)
 
 
 class ShowGroupSnapshot(command.ShowOne):
-    """Show a group snapshot and its members."""
+    """Show a group snapshot (its members: appgroup snapshot member list).
+
+    In the table, members is their count and the command that lists them;
+    -f json and yaml give the member objects whole.
+    """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -302,10 +301,51 @@ class ShowGroupSnapshot(command.ShowOne):
                             help='Group snapshot to show (name or ID)')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         return _show(_find(client, parsed_args.snapshot))
+
+
+class ListGroupSnapshotMember(command.Lister):
+    """List a group snapshot's members: each server as it was captured.
+
+    Host is shown to admins, Host ID to others: in the table by its first
+    12 characters unless --long; whole with -f json, yaml, value or csv.
+    Artifacts are the IDs of what was captured (images, volume
+    snapshots). --long adds when each capture was fixed, what the server
+    would be rebuilt from (its manifest, summed up: the whole one is in
+    `appgroup snapshot show -f json`) and the member's error.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('snapshot', metavar='<snapshot>',
+                            help='Group snapshot (name or ID)')
+        parser.add_argument(
+            '--long', action='store_true',
+            help='List additional fields in output, and host IDs whole')
+        return parser
+
+    @common.api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        snapshot = _find(client, parsed_args.snapshot)
+        members = snapshot.members or ()
+        if not members:
+            LOG.warning('group snapshot %s has no members', snapshot.id)
+        # Only admins are shown compute host names; others get Host ID.
+        hidden = 'Host ID' if any('host' in m for m in members) else 'Host'
+        headings = tuple(c for c in MEMBER_COLUMNS if c != hidden)
+        formatters = {'Artifacts': format_columns.ListColumn,
+                      'Host ID': ShortIdColumn}
+        if parsed_args.long:
+            headings += MEMBER_LONG_COLUMNS
+            del formatters['Host ID']
+        rows = [utils.get_dict_properties(_member_row(m), headings,
+                                          formatters=formatters)
+                for m in members]
+        return headings, rows
 
 
 class DeleteGroupSnapshot(command.Command):
@@ -332,7 +372,7 @@ class DeleteGroupSnapshot(command.Command):
                 deleting.append((ref, snapshot))
             except sdk_exceptions.SDKException as e:
                 LOG.error("Failed to delete group snapshot '%s': %s", ref,
-                          app_group._error_message(e))
+                          common.error_message(e))
                 failed.append(ref)
         if parsed_args.wait:
             for ref, snapshot in deleting:

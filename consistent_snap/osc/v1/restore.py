@@ -9,8 +9,7 @@ from osc_lib.command import command
 from osc_lib import exceptions
 from osc_lib import utils
 
-from consistent_snap.osc.v1 import app_group
-from consistent_snap.osc.v1 import group_snapshot
+from consistent_snap.osc.v1 import common
 
 LOG = logging.getLogger(__name__)
 
@@ -115,7 +114,7 @@ class CreateRestore(command.ShowOne):
                  'showing progress on stderr; fail if it ends in error')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         snapshot = client.find_group_snapshot(parsed_args.snapshot,
@@ -138,7 +137,7 @@ class CreateRestore(command.ShowOne):
                 True, len(plan['members']), PlanColumn(plan))
         restore = client.create_restore(**attrs)
         if parsed_args.wait:
-            progress = group_snapshot._Progress(self.app.stderr)
+            progress = common.Progress(self.app.stderr)
             try:
                 client.wait_for_restore(
                     restore, interval=1, callback=lambda _: progress.show(
@@ -162,7 +161,7 @@ class ListRestore(command.Lister):
                             help='The restores of every project (admin)')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         query = {}
@@ -185,7 +184,7 @@ class ShowRestore(command.ShowOne):
                             help='Restore to show (ID)')
         return parser
 
-    @app_group._api_errors
+    @common.api_errors
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         return _show(client.get_restore(parsed_args.restore))

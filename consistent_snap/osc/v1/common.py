@@ -1,0 +1,149 @@
+"""What the `openstack appgroup ...` command modules share.
+
+Error reporting, the --mode spelling, server names to IDs, deleting
+several things, the --wait progress line, and the options and rows of the
+snapshot and policy `list` commands. The command modules import these from
+here, not from each other.
+"""
+
+import argparse
+import functools
+import logging
+
+from openstack import exceptions as sdk_exceptions
+from osc_lib import exceptions
+from osc_lib import utils
+from oslo_utils import uuidutils
+
+from consistent_snap import states
+
+LOG = logging.getLogger(__name__)
+
+# CLI spelling -> API value: options use dashes, the API underscores.
+MODES = {mode.replace('_', '-'): mode for mode in states.MODES}
+
+
+def error_message(error):
+    """The API's own message (the SDK keeps it in details), with status."""
+    status = getattr(error, 'status_code', None)
+    if status is None:  # not from an HTTP response, e.g. find's own
+        return error.message
+    message = '%s (HTTP %s)' % (error.details or error.message, status)
+    if error.request_id:
+        message += ' (Request-ID: %s)' % error.request_id
+    return message
+
+
+def api_errors(take_action):
+    """Report SDK errors as CommandErrors a person can act on."""
+    @functools.wraps(take_action)
+    def wrapper(self, parsed_args):
+        try:
+            return take_action(self, parsed_args)
+        except sdk_exceptions.SDKException as e:
+            raise exceptions.CommandError(error_message(e))
+    return wrapper
+
+
+def parse_mode(value):
+    """--mode's argparse type: the CLI spelling -> the API's."""
+    # Also take the API's spelling, which show and list print.
+    mode = MODES.get(value.replace('_', '-'))
+    if mode is None:
+        raise argparse.ArgumentTypeError(
+            "invalid mode '%s' (choose from %s)" % (value, ', '.join(MODES)))
+    return mode
+
+
+def server_ids(compute, refs):
+    """Server IDs for names or IDs, in order, without repeats."""
+    ids = []
+    for ref in refs:
+        if uuidutils.is_uuid_like(ref):
+            # Sent as is: the API checks it is a server of the project.
+            ids.append(ref)
+            continue
+        try:
+            ids.append(compute.find_server(ref, ignore_missing=False).id)
+        except sdk_exceptions.NotFoundException:
+            raise exceptions.CommandError(
+                'Server %s could not be found.' % ref)
+    return list(dict.fromkeys(ids))
+
+
+def delete_each(refs, delete_one, kind):
+    """delete_one(ref) for every ref; one failure does not stop the rest.
+
+    kind: what the refs name, in the plural, for the messages.
+    """
+    failed = []
+    for ref in refs:
+        try:
+            delete_one(ref)
+        except sdk_exceptions.SDKException as e:
+            LOG.error("Failed to delete %s '%s': %s", kind, ref,
+                      error_message(e))
+            failed.append(ref)
+    if failed:
+        raise exceptions.CommandError('%d of %d %s failed to delete: %s' % (
+            len(failed), len(refs), kind, ', '.join(failed)))
+
+
+class Progress:
+    """A live line on stderr.
+
+    Rewritten in place on a terminal; elsewhere a new line at each change,
+    so that logs stay readable.
+    """
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = None
+        self.tty = stream.isatty() if hasattr(stream, 'isatty') else False
+
+    def show(self, line):
+        if line == self.last:
+            return
+        if self.tty:
+            self.stream.write('\r%s\x1b[K' % line)
+        else:
+            self.stream.write(line + '\n')
+        self.stream.flush()
+        self.last = line
+
+    def done(self):
+        if self.tty and self.last is not None:
+            self.stream.write('\n')
+            self.stream.flush()
+
+
+def add_list_options(parser, what):
+    """--app-group, --all-projects and --long, for a list of ``what``."""
+    parser.add_argument('--app-group', metavar='<app-group>',
+                        help='Only the %s of this app group (name or ID)'
+                             % what)
+    parser.add_argument('--all-projects', action='store_true',
+                        help='The %s of every project (admin only)' % what)
+    parser.add_argument('--long', action='store_true',
+                        help='List additional fields in output')
+
+
+def list_rows(list_items, parsed_args, columns, long_columns):
+    """(headings, rows) of list_items(**query) for the parsed options.
+
+    columns, long_columns: (heading, attribute) pairs.
+    """
+    listed = columns
+    query = {}
+    if parsed_args.app_group:
+        query['app_group'] = parsed_args.app_group
+    if parsed_args.all_projects:
+        query['all_projects'] = True
+        listed += (('Project ID', 'project_id'),)
+    if parsed_args.long:
+        listed += long_columns
+    headings = tuple(heading for heading, _ in listed)
+    attributes = tuple(attribute for _, attribute in listed)
+    # A list, not a generator: errors must surface inside take_action.
+    return headings, [utils.get_item_properties(item, attributes)
+                      for item in list_items(**query)]
