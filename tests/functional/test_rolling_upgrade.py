@@ -13,6 +13,7 @@ spoke 1.3) runs as a real process beside this one's, on the real broker:
 
 import pathlib
 import subprocess
+import sys
 import time
 
 import pytest
@@ -35,6 +36,14 @@ def old_tree(tmp_path_factory):
                              cwd=REPO, capture_output=True, check=True)
     subprocess.run(['tar', '-x', '-C', str(root)], input=archive.stdout,
                    check=True)
+    # What the daemons started from it import: the previous release.
+    imported = subprocess.run(
+        ['env', 'PYTHONPATH=%s' % root, sys.executable, '-c',
+         'from consistent_snap.agent import rpcapi; '
+         'print(rpcapi.AgentAPI.RPC_API_VERSION, rpcapi.__file__)'],
+        cwd=root.parent, capture_output=True, text=True, check=True)
+    assert imported.stdout.split() == [
+        '1.3', str(root / 'consistent_snap' / 'agent' / 'rpcapi.py')]
     return root
 
 
