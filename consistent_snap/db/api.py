@@ -3,6 +3,7 @@
 Rows go out as plain dicts, so callers never hold a session open.
 """
 
+import operator
 import os
 import sqlite3
 
@@ -89,6 +90,30 @@ def _writer(function):
             main_context_manager.writer(function))
 
 
+def _page(context, query, model, limit, marker, not_found,
+          newest_first=False):
+    """One page of ``query`` in (created_at, id) order, after ``marker``.
+
+    Keyset pagination: a row inserted meanwhile neither repeats nor hides
+    another. not_found: raised, with id=marker, for an unknown marker.
+    """
+    after = operator.lt if newest_first else operator.gt
+    order = (model.created_at, model.id)
+    query = query.order_by(*(c.desc() for c in order) if newest_first
+                           else order)
+    if marker:
+        last = _one(context, model, marker).first()
+        if last is None:
+            raise not_found(id=marker)
+        query = query.filter(sa.or_(
+            after(model.created_at, last.created_at),
+            sa.and_(model.created_at == last.created_at,
+                    after(model.id, last.id))))
+    if limit:
+        query = query.limit(limit)
+    return query.all()
+
+
 def get_engine():
     return main_context_manager.writer.get_engine()
 
@@ -144,18 +169,9 @@ def app_group_list(context, all_projects=False, limit=None, marker=None,
                             models.AppGroup, context, all_projects)
     if name is not None:
         query = query.filter_by(name=name)
-    query = query.order_by(models.AppGroup.created_at, models.AppGroup.id)
-    if marker:
-        last = _one(context, models.AppGroup, marker).first()
-        if last is None:
-            raise exception.AppGroupNotFound(id=marker)
-        query = query.filter(sa.or_(
-            models.AppGroup.created_at > last.created_at,
-            sa.and_(models.AppGroup.created_at == last.created_at,
-                    models.AppGroup.id > last.id)))
-    if limit:
-        query = query.limit(limit)
-    return [_to_dict(r) for r in query.all()]
+    return [_to_dict(r) for r in _page(context, query, models.AppGroup,
+                                       limit, marker,
+                                       exception.AppGroupNotFound)]
 
 
 @_writer
@@ -227,17 +243,9 @@ def group_snapshot_list(context, app_group_id=None, all_projects=False,
         query = query.filter_by(requested_by=requested_by)
     if not include_deleted:
         query = query.filter(model.status != states.DELETED)
-    query = query.order_by(model.created_at.desc(), model.id.desc())
-    if marker:
-        last = _one(context, models.GroupSnapshot, marker).first()
-        if last is None:
-            raise exception.GroupSnapshotNotFound(id=marker)
-        query = query.filter(sa.or_(
-            model.created_at < last.created_at,
-            sa.and_(model.created_at == last.created_at, model.id < last.id)))
-    if limit:
-        query = query.limit(limit)
-    return [_group_snapshot_dict(r) for r in query.all()]
+    return [_group_snapshot_dict(r) for r in _page(
+        context, query, model, limit, marker,
+        exception.GroupSnapshotNotFound, newest_first=True)]
 
 
 @_writer
@@ -460,17 +468,8 @@ def backup_policy_list(context, app_group_id=None, all_projects=False,
                             all_projects)
     if app_group_id is not None:
         query = query.filter_by(app_group_id=app_group_id)
-    query = query.order_by(model.created_at, model.id)
-    if marker:
-        last = _one(context, model, marker).first()
-        if last is None:
-            raise exception.BackupPolicyNotFound(id=marker)
-        query = query.filter(sa.or_(
-            model.created_at > last.created_at,
-            sa.and_(model.created_at == last.created_at, model.id > last.id)))
-    if limit:
-        query = query.limit(limit)
-    return [_to_dict(r) for r in query.all()]
+    return [_to_dict(r) for r in _page(context, query, model, limit, marker,
+                                       exception.BackupPolicyNotFound)]
 
 
 @_writer
@@ -592,17 +591,9 @@ def restore_list(context, group_snapshot_id=None, all_projects=False,
         query = query.filter_by(group_snapshot_id=group_snapshot_id)
     if not include_deleted:
         query = query.filter(model.status != states.Restore.DELETED)
-    query = query.order_by(model.created_at.desc(), model.id.desc())
-    if marker:
-        last = _one(context, model, marker).first()
-        if last is None:
-            raise exception.RestoreNotFound(id=marker)
-        query = query.filter(sa.or_(
-            model.created_at < last.created_at,
-            sa.and_(model.created_at == last.created_at, model.id < last.id)))
-    if limit:
-        query = query.limit(limit)
-    return [_restore_dict(r) for r in query.all()]
+    return [_restore_dict(r) for r in _page(
+        context, query, model, limit, marker, exception.RestoreNotFound,
+        newest_first=True)]
 
 
 @main_context_manager.reader
