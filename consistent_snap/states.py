@@ -6,23 +6,21 @@ CAPTURING = 'capturing'
 FINALIZING = 'finalizing'
 AVAILABLE = 'available'
 ERROR = 'error'
-ABORTED = 'aborted'
 DELETING = 'deleting'
 DELETED = 'deleted'
 
-FINAL = frozenset((AVAILABLE, ERROR, ABORTED, DELETED))
+FINAL = frozenset((AVAILABLE, ERROR, DELETED))
 # What a user, or retention, may delete: nothing in progress.
-DELETABLE = (AVAILABLE, ERROR, ABORTED)
+DELETABLE = (AVAILABLE, ERROR)
 
 TRANSITIONS = {
     # Straight to capturing when the snapshot is not fenced.
-    PENDING: {FENCING, CAPTURING, ERROR, ABORTED},
-    FENCING: {CAPTURING, ERROR, ABORTED},
-    CAPTURING: {FINALIZING, ERROR, ABORTED},
+    PENDING: {FENCING, CAPTURING, ERROR},
+    FENCING: {CAPTURING, ERROR},
+    CAPTURING: {FINALIZING, ERROR},
     FINALIZING: {AVAILABLE, ERROR},
     AVAILABLE: {DELETING},
     ERROR: {DELETING},
-    ABORTED: {DELETING},
     DELETING: {DELETED, ERROR},
     DELETED: set(),
 }

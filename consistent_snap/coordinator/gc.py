@@ -32,7 +32,7 @@ from consistent_snap import states
 LOCK = 'consistent-snap-gc'
 IMAGE = 'image'
 # What a group snapshot ended as when its artifacts are garbage.
-DEAD = (states.ERROR, states.ABORTED, states.DELETED)
+DEAD = (states.ERROR, states.DELETED)
 # An artifact on its way out already.
 GOING = ('deleting', 'deleted', 'pending_delete')
 KEEP, SPARE, DELETE = 'keep', 'spare', 'delete'

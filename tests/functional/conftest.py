@@ -154,7 +154,7 @@ def api_as(test_cloud):
 
 
 SNAPSHOTS = '/v1/group-snapshots'
-FINAL = ('available', 'error', 'aborted', 'deleted')
+FINAL = ('available', 'error', 'deleted')
 
 
 def wait_for_snapshot(api, snapshot_id, statuses=FINAL, timeout=150):

@@ -94,7 +94,7 @@ def admin_snapshots(request, admin_conn, volume, prefix):
     def delete_leftovers():
         for snap in proxy.group_snapshots(all_projects=True):
             if snap.name.startswith(prefix) and snap.status in (
-                    'available', 'error', 'aborted'):
+                    'available', 'error'):
                 proxy.delete_group_snapshot(snap)
                 proxy.wait_for_group_snapshot(snap, status='deleted',
                                               interval=1, wait=WAIT)

@@ -432,8 +432,8 @@ def garbage_world(db, admin, cloud):
     now = timeutils.utcnow() + 2 * HOUR
     old, young = now - 3 * HOUR, now - datetime.timedelta(minutes=5)
     rows = {status: _row(db, admin, status) for status in (
-        states.AVAILABLE, states.ERROR, states.DELETED, states.ABORTED,
-        states.FENCING, states.DELETING)}
+        states.AVAILABLE, states.ERROR, states.DELETED, states.FENCING,
+        states.DELETING)}
     rows['missing'] = uuidutils.generate_uuid()
     glance, cinder_ = cloud.image, cloud.block_storage
     made = {}
@@ -470,7 +470,7 @@ def garbage_world(db, admin, cloud):
     return types.SimpleNamespace(now=now, rows=rows, made=made)
 
 
-GARBAGE = ('image-error', 'image-deleted', 'image-aborted', 'image-missing',
+GARBAGE = ('image-error', 'image-deleted', 'image-missing',
            'snapshot-deleted', 'group-missing')
 KEPT = ('image-available', 'image-fencing', 'image-deleting',
         'snapshot-available', 'group-fencing')
@@ -546,7 +546,7 @@ def test_collect_deletes_the_garbage_and_a_dry_run_nothing(
     [failed] = result.failed
     assert failed.artifact['id'] == refused
     assert 'Invalid snapshot: in use' in failed.line(False)
-    assert result.summary().endswith(': 5 deleted, 1 failed')
+    assert result.summary().endswith(': 4 deleted, 1 failed')
     # What is left is no longer found as garbage, but the refused one.
     again = gc.collect(conf, admin, dry_run=True, conn=cloud, now=world.now,
                        snapshot_ids=mine)

@@ -38,7 +38,7 @@ def test_either_rule_is_enough_to_delete():
 
 def test_the_newest_available_survives_failed_runs():
     snaps = [_snap('good', 'available', 5), _snap('e1', 'error', 3),
-             _snap('e2', 'aborted', 2), _snap('e3', 'error', 1)]
+             _snap('e2', 'error', 2), _snap('e3', 'error', 1)]
     assert retention.expired(snaps, keep_last=1, now=NOW) == ['e1', 'e2']
     # However old it is.
     assert retention.expired(snaps, max_age_s=60, now=NOW) == [

@@ -2,7 +2,7 @@ from consistent_snap import states
 
 
 def test_final_states_only_move_to_deletion():
-    for state in (states.AVAILABLE, states.ERROR, states.ABORTED):
+    for state in (states.AVAILABLE, states.ERROR):
         assert states.TRANSITIONS[state] == {states.DELETING}
     assert states.TRANSITIONS[states.DELETED] == set()
 

@@ -8,10 +8,9 @@ from consistent_snap.dashboard import columns
 from consistent_snap import figures
 
 # True: final and good, False: final and failed, None: poll again.
-STATUS_CHOICES = (('available', True), ('error', False), ('aborted', False),
-                  ('deleted', False), ('pending', None), ('fencing', None),
-                  ('capturing', None), ('finalizing', None),
-                  ('deleting', None))
+STATUS_CHOICES = (('available', True), ('error', False), ('deleted', False),
+                  ('pending', None), ('fencing', None), ('capturing', None),
+                  ('finalizing', None), ('deleting', None))
 
 
 class RestoreGroupSnapshot(tables.LinkAction):
@@ -44,7 +43,7 @@ class DeleteGroupSnapshot(tables.DeleteAction):
     def allowed(self, request, snapshot=None):
         # Deleting one in progress is refused by the API; say it here.
         return snapshot is None or snapshot['status'] in (
-            'available', 'error', 'aborted')
+            'available', 'error')
 
     def delete(self, request, obj_id):
         api.consistent_snap(request).delete_group_snapshot(obj_id)

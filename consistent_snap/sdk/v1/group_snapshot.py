@@ -4,8 +4,8 @@ from openstack import exceptions
 from openstack import resource
 
 #: The states a group snapshot ends in, and its failures among them.
-FINAL = ('available', 'error', 'aborted', 'deleted')
-FAILURES = ('error', 'aborted')
+FINAL = ('available', 'error', 'deleted')
+FAILURES = ('error',)
 
 
 class GroupSnapshot(resource.Resource):

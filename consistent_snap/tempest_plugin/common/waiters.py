@@ -4,7 +4,7 @@ import time
 
 from tempest.lib import exceptions as lib_exc
 
-SNAPSHOT_FINAL = ('available', 'error', 'aborted', 'deleted')
+SNAPSHOT_FINAL = ('available', 'error', 'deleted')
 
 
 class StatusError(lib_exc.TempestException):
