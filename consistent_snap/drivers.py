@@ -12,10 +12,18 @@ def names(namespace):
     return sorted({ep.name for ep in metadata.entry_points(group=namespace)})
 
 
-def load(namespace, name, *args):
+def _driver(namespace, name, **options):
     try:
-        return driver.DriverManager(namespace, name, invoke_on_load=True,
-                                    invoke_args=args).driver
+        return driver.DriverManager(namespace, name, **options).driver
     except stevedore_exception.NoMatches:
         raise exception.UnknownDriver(kind=namespace, name=name,
                                       valid=', '.join(names(namespace)))
+
+
+def load_class(namespace, name):
+    """The driver's class, not made: for what runs before any instance."""
+    return _driver(namespace, name, invoke_on_load=False)
+
+
+def load(namespace, name, *args):
+    return _driver(namespace, name, invoke_on_load=True, invoke_args=args)

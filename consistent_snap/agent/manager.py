@@ -18,7 +18,6 @@ from consistent_snap.agent import fence_clock
 from consistent_snap.agent import guard as freeze_guard
 from consistent_snap.agent import tombstones
 from consistent_snap.capturers import base as capturer_base
-from consistent_snap.capturers import libvirt as libvirt_capturer
 from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap import drivers
@@ -105,15 +104,17 @@ class AgentManager:
         """Before serving: undo what a killed predecessor left half done.
 
         Its frozen guests are thawed (in the background: one that does not
-        thaw keeps no snapshot waiting), its libvirt overlays merged back.
+        thaw keeps no snapshot waiting); each capturer recovers what it
+        left (libvirt: overlays merged back).
         """
         os.makedirs(self.conf.state_path, exist_ok=True)
         if self.guard is not None:
             # In the process that serves: the guard learns of its death.
             self.guard.start()
         self.deadman.recover()
-        if 'libvirt' in self.conf.agent.capturers:
-            libvirt_capturer.merge_leftovers(self.conf)
+        for name in self.conf.agent.capturers:
+            drivers.load_class('consistent_snap.capturers',
+                               name).recover(self.conf)
         if self.conf.agent.check_host:
             threading.Thread(target=self._warm_up, name='warm-up',
                              daemon=True).start()

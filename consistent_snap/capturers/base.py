@@ -120,6 +120,12 @@ class Capturer(metaclass=abc.ABCMeta):
         self.conf = conf
         self.conn = connection
 
+    @classmethod
+    def recover(cls, conf):
+        """At agent start, before it serves: finish what a killed agent
+        left half done on this host. Nothing, for most.
+        """
+
     @abc.abstractmethod
     def capture(self, member, labels):
         """Start the capture; return a Capture.

@@ -77,6 +77,10 @@ class LibvirtCapturer(base.Capturer):
 
     artifact_types = (DISK,)
 
+    @classmethod
+    def recover(cls, conf):
+        merge_leftovers(conf)
+
     def warm_up(self, members):
         base.read_one_image(self.conn)  # For the upload, after the thaw.
 

@@ -4,7 +4,7 @@ Every artifact carries its group snapshot's id: a Glance image property, a
 Cinder snapshot's metadata, a Cinder group snapshot's description (see
 the capturers). What a run recorded is deleted with its group snapshot,
 and what it made but could not record is found by that label when the
-group snapshot fails or is deleted (snapshot.delete_everything). What
+group snapshot fails or is deleted (snapshot.destroy_artifacts). What
 still escapes (a delete that failed, an agent killed after a reap, a row
 purged from the database) is found here: every labelled artifact of the
 cloud whose group snapshot has no row, or ended in error, aborted or

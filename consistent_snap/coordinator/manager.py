@@ -196,7 +196,7 @@ class CoordinatorManager:
                             'message: starting it', snap['id'], age)
                 self._run(context, snap['id'])
         elif snap['status'] == states.DELETING:
-            snapshot.delete_artifacts(self.conf, context, snap['id'])
+            snapshot.delete_snapshot(self.conf, context, snap['id'])
         else:
             snapshot.reap(self.conf, self.agents, self.notifier, context, snap)
 
@@ -275,6 +275,6 @@ class CoordinatorManager:
         if lock is None:
             return
         try:
-            snapshot.delete_artifacts(self.conf, context, snapshot_id)
+            snapshot.delete_snapshot(self.conf, context, snapshot_id)
         finally:
             lock.release()

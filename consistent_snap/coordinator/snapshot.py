@@ -235,7 +235,7 @@ class GroupSnapshotRun:
                     message += ('; host %s did not answer the abort (its '
                                 'own timer thaws its guests)' % host)
         # All or nothing: what an unreachable host made goes too.
-        leftovers = delete_everything(
+        leftovers = destroy_artifacts(
             self.conf, db_api.group_snapshot_get(self.context, self.id))
         record_undone(self.context, self.id, leftovers)
         if leftovers:
@@ -263,7 +263,7 @@ def _capturers(conf):
             for name in drivers.names(CAPTURERS)]
 
 
-def delete_everything(conf, snap):
+def destroy_artifacts(conf, snap):
     """Delete every artifact of the snapshot; return the failures.
 
     That is what the members recorded, and whatever else carries the
@@ -296,7 +296,7 @@ def record_undone(context, snapshot_id, failed):
     A host that died, or a coordinator killed mid-run, never reported its
     members' abort: they would stay 'captured' or 'frozen', their artifacts
     'creating', in a snapshot whose artifacts are gone. failed: what
-    delete_everything could not delete (those artifacts keep their status).
+    destroy_artifacts could not delete (those artifacts keep their status).
     """
     rows = []
     for member in db_api.group_snapshot_get(context, snapshot_id)['members']:
@@ -327,7 +327,7 @@ def revoke_trust(conf, context, snapshot_id):
         'Group snapshot %s' % snapshot_id)
 
 
-def delete_artifacts(conf, context, snapshot_id):
+def delete_snapshot(conf, context, snapshot_id):
     """Delete a snapshot's images and volume snapshots, then the snapshot.
 
     Only a snapshot already moved to deleting (a compare and swap by the
@@ -339,7 +339,7 @@ def delete_artifacts(conf, context, snapshot_id):
         LOG.warning('Group snapshot %s is %s, not deleting: its artifacts '
                     'are kept', snapshot_id, snap['status'])
         return
-    failed = delete_everything(conf, snap)
+    failed = destroy_artifacts(conf, snap)
     if failed:
         LOG.error('Group snapshot %s: could not delete %s', snapshot_id,
                   '; '.join(failed))
@@ -380,7 +380,7 @@ def reap(conf, agents, notifier, context, snap):
         conf, agents, context, snap['id'], dict(by_host), snap['quiesce'],
         on_reports=lambda reports: record(
             context, snap['id'], reports)).abort()
-    failed = delete_everything(conf, db_api.group_snapshot_get(context,
+    failed = destroy_artifacts(conf, db_api.group_snapshot_get(context,
                                                                snap['id']))
     record_undone(context, snap['id'], failed)
     db_api.servers_release(context, snap['id'])

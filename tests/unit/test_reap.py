@@ -155,10 +155,10 @@ def test_a_delete_acts_only_on_a_snapshot_moved_to_deleting(db, conf, admin,
                                                             snap, boundary):
     _, capturer = boundary
     db.group_snapshot_update(admin, snap['id'], {'status': states.AVAILABLE})
-    snapshot.delete_artifacts(conf, admin, snap['id'])
+    snapshot.delete_snapshot(conf, admin, snap['id'])
     assert capturer.deleted == []
     db.group_snapshot_update(admin, snap['id'], {'status': states.DELETING})
-    snapshot.delete_artifacts(conf, admin, snap['id'])
+    snapshot.delete_snapshot(conf, admin, snap['id'])
     assert capturer.deleted == [('img-1', states.DELETING)]
     assert db.group_snapshot_get(admin, snap['id'])['status'] == (
         states.DELETED)
