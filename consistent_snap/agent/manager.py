@@ -61,6 +61,14 @@ def _moved(instant, delta):
     return None if instant is None else instant + delta
 
 
+def _quiesce_reason(member):
+    """Why the member must be quiesced, or None.
+
+    require_quiesce: as a coordinator before 1.4 names it.
+    """
+    return member.get('quiesce_reason', member.get('require_quiesce'))
+
+
 def _fence_args(members, at, deadline, quiesce, max_freeze_ms, trust_id):
     """A capture's or freeze's arguments, as 1.0-1.3 gave them, as args."""
     return {'members': members, 'at': at, 'deadline': deadline,
@@ -471,7 +479,7 @@ class AgentManager:
         # and before T, so that neither its journal's fsync nor the
         # guard's answer delays T.
         snap.held = [m for m in members
-                     if quiesce or m.get('require_quiesce')]
+                     if quiesce or _quiesce_reason(m)]
         try:
             snap.arming = self.deadman.arm(
                 snap.id, snap.held, time.time() + wait + limit_ms / 1000.0)
@@ -509,7 +517,7 @@ class AgentManager:
 
     def _freeze_member(self, snap, member, quiesce, limit_ms):
         member['started_at'] = time.time()
-        if quiesce or member.get('require_quiesce'):
+        if quiesce or _quiesce_reason(member):
             refused = self.deadman.begin_freeze(snap.id, snap.arming)
             if refused == deadman.EXPIRED:
                 # Too late: frozen now, it would outlive max_freeze.
@@ -533,10 +541,10 @@ class AgentManager:
         member.update(consistency=level, consistency_reason=reason,
                       frozen_at=time.time() if quiesced else None,
                       status=M.FROZEN, quiesced=quiesced)
-        if level == M.CRASH and member.get('require_quiesce'):
+        if level == M.CRASH and _quiesce_reason(member):
             # Refused, not downgraded: the abort thaws the others.
             self._fail(member, 'freeze', 'a quiesce is required (%s) but '
-                       '%s' % (member['require_quiesce'], reason))
+                       '%s' % (_quiesce_reason(member), reason))
 
     def _start_capture(self, snap, member):
         """Fix the member's point in time now; _wait_fixed waits for it."""

@@ -35,14 +35,16 @@ M = states.Member
 def _payload(member, snapshot):
     """What an agent needs of a member: never the whole server."""
     if snapshot['require_quiesce']:
-        require_quiesce = 'the request asks for it'
+        reason = 'the request asks for it'
     elif member.get('quiesce_required'):
-        require_quiesce = 'its image sets os_require_quiesce'
+        reason = 'its image sets os_require_quiesce'
     else:
-        require_quiesce = None
+        reason = None
     return {'server_id': member['server_id'], 'name': member['name'],
             'volume_backed': member['volume_backed'],
-            'require_quiesce': require_quiesce,
+            # Why it must be quiesced, or None; require_quiesce too, for
+            # agents before 1.4, until the next release.
+            'quiesce_reason': reason, 'require_quiesce': reason,
             'volumes': (member['volumes'] if snapshot['include_volumes']
                         else [])}
 

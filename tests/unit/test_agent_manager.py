@@ -176,7 +176,7 @@ class NoAgentQuiescer(RecordingQuiescer):
 def test_a_required_quiesce_that_fails_captures_nothing_and_thaws(
         conf, tmp_path):
     agent = _agent(conf, tmp_path, NoAgentQuiescer)
-    members = [dict(m, require_quiesce='the request asks for it')
+    members = [dict(m, quiesce_reason='the request asks for it')
                for m in MEMBERS]
     report = agent.freeze(None, 'gs9', members, None, None, True, 2000)
     by_id = {m['server_id']: m for m in report['members']}
@@ -232,7 +232,8 @@ def test_a_slow_capture_of_an_unfrozen_guest_holds_no_frozen_one(
         conf, tmp_path):
     agent = _agent(conf, tmp_path, RecordingQuiescer)
     agent._injected_capturers = [SlowToFixCapturer(conf, None)]
-    # Only s1 asks for a freeze; s2 is captured as it runs.
+    # Only s1 asks for a freeze; s2 is captured as it runs. (Named as a
+    # coordinator before 1.4 names it: require_quiesce.)
     members = [dict(MEMBERS[0], require_quiesce='its image sets '
                     'os_require_quiesce'), MEMBERS[1]]
     for phase in ('capture', 'freeze'):
