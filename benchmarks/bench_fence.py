@@ -30,7 +30,6 @@ import collections
 import concurrent.futures
 import datetime
 import json
-import math
 import os
 import pathlib
 import platform
@@ -55,6 +54,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / 'benchmarks' / 'results'
 sys.path.insert(0, str(ROOT / 'tests' / 'cloud'))
 import plugin as cloud_plugin  # noqa: E402
+import stats  # noqa: E402
 
 CONF = cs_conf.CONF
 BASELINES = ('sequential', 'uncoordinated')
@@ -378,40 +378,8 @@ def run_round(agents, ctx, by_host, variant):
 # Statistics and output
 
 
-def percentile(values, q):
-    """Linear interpolation between closest ranks (numpy's default)."""
-    values = sorted(v for v in values if v is not None)
-    if not values:
-        return None
-    rank = (len(values) - 1) * q / 100.0
-    low = math.floor(rank)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (rank - low)
-
-
 def summarize(rounds, key):
-    values = [r[key] for r in rounds if r.get(key) is not None]
-    if not values:
-        return None
-    return {'p50': percentile(values, 50), 'p99': percentile(values, 99),
-            'max': max(values), 'min': min(values),
-            'mean': sum(values) / len(values), 'n': len(values)}
-
-
-def fmt(value):
-    if value is None:
-        return '-'
-    if abs(value) >= 100:
-        return '%.0f' % value
-    if abs(value) >= 10:
-        return '%.1f' % value
-    return '%.2f' % value
-
-
-def cell(stats):
-    if not stats:
-        return '-'
-    return '/'.join(fmt(stats[k]) for k in ('p50', 'p99', 'max'))
+    return stats.summary(r[key] for r in rounds)
 
 
 def ratio(numerator, denominator):
@@ -428,13 +396,9 @@ def print_table(entries, out):
     for entry in entries:
         rows.append((str(entry['hosts']), entry['variant'],
                      '%d/%d' % (entry['rounds_ok'], entry['rounds_asked']))
-                    + tuple(cell(entry['summary'].get(m)) for m in METRICS))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for index, row in enumerate(rows):
-        print('  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip(),
-              file=out)
-        if index == 1:
-            print('  '.join('-' * w for w in widths), file=out)
+                    + tuple(stats.cell(entry['summary'].get(m))
+                            for m in METRICS))
+    stats.table(rows, out, rule_after=1)
 
 
 def ratios(entries):
@@ -442,8 +406,8 @@ def ratios(entries):
     by_key = {(e['hosts'], e['variant']): e for e in entries}
 
     def p50(entry, key):
-        stats = entry['summary'].get(key) if entry else None
-        return stats['p50'] if stats else None
+        found = entry['summary'].get(key) if entry else None
+        return found['p50'] if found else None
     found = []
     for entry in entries:
         if entry['variant'] not in states.MODES:
@@ -469,16 +433,13 @@ def print_ratios(rows, out):
               'true vs uncoord')
     lines = [header]
     for r in rows:
-        lines.append((str(r['hosts']), r['mode'], fmt(r['skew_p50_ms']),
-                      x(r['vs_sequential']), x(r['vs_uncoordinated']),
-                      fmt(r['true_skew_p50_ms']), x(r['true_vs_sequential']),
+        lines.append((str(r['hosts']), r['mode'],
+                      stats.fmt(r['skew_p50_ms']), x(r['vs_sequential']),
+                      x(r['vs_uncoordinated']),
+                      stats.fmt(r['true_skew_p50_ms']),
+                      x(r['true_vs_sequential']),
                       x(r['true_vs_uncoordinated'])))
-    widths = [max(len(r[i]) for r in lines) for i in range(len(header))]
-    for index, line in enumerate(lines):
-        print('  '.join(c.ljust(w) for c, w in zip(line, widths)).rstrip(),
-              file=out)
-        if index == 0:
-            print('  '.join('-' * w for w in widths), file=out)
+    stats.table(lines, out, rule_after=0)
 
 
 def print_details(entries, out):
@@ -488,26 +449,21 @@ def print_details(entries, out):
     rows = [header, ('', '', 'p50/max', 'p50/max', 'p50', 'p50/max',
                      'p50/max', 'p50/min')]
 
-    def pair(stats, second):
-        if not stats:
+    def pair(found, second):
+        if not found:
             return '-'
-        return '%s/%s' % (fmt(stats['p50']), fmt(stats[second]))
+        return '%s/%s' % (stats.fmt(found['p50']), stats.fmt(found[second]))
     for entry in entries:
         summary = entry['summary']
         lead = summary.get('lead_ms')
         rows.append((str(entry['hosts']), entry['variant'],
                      pair(summary.get('start_skew_ms'), 'max'),
                      pair(summary.get('offset_spread_ms'), 'max'),
-                     fmt(lead['p50']) if lead else '-',
+                     stats.fmt(lead['p50']) if lead else '-',
                      pair(summary.get('late_ms'), 'max'),
                      pair(summary.get('commit_fanout_ms'), 'max'),
                      pair(summary.get('all_frozen_ms'), 'min')))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    for index, row in enumerate(rows):
-        print('  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip(),
-              file=out)
-        if index == 1:
-            print('  '.join('-' * w for w in widths), file=out)
+    stats.table(rows, out, rule_after=1)
 
 
 # Main

@@ -27,7 +27,6 @@ import json
 import os
 import pathlib
 import platform
-import statistics
 import sys
 import time
 
@@ -37,6 +36,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / 'benchmarks' / 'results'
 sys.path.insert(0, str(ROOT / 'tests' / 'cloud'))
 import plugin as cloud_plugin  # noqa: E402
+import stats  # noqa: E402
 
 HOSTS = ('compute-real', 'compute-real-2')
 VARIANTS = ('barrier', 'shared_start', 'priority', 'sequential')
@@ -138,14 +138,6 @@ def _round(api, servers, variant):
     return figures
 
 
-def _stats(values):
-    values = sorted(values)
-    pick = (lambda q: values[min(len(values) - 1,
-                                 int(round(q * (len(values) - 1))))])
-    return {'p50': statistics.median(values), 'p95': pick(0.95),
-            'max': values[-1], 'n': len(values)}
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=10)
@@ -170,7 +162,7 @@ def main():
     machine = {'cores': os.cpu_count(), 'load': os.getloadavg(),
                'python': platform.python_version(),
                'date': datetime.datetime.utcnow().isoformat() + 'Z'}
-    summary = {v: {k: _stats(vals) for k, vals in figures.items()}
+    summary = {v: {k: stats.summary(vals) for k, vals in figures.items()}
                for v, figures in collected.items()}
     print('machine: %(cores)s cores, load %(load)s, %(date)s' % machine)
     print('%-13s %-17s %9s %9s %9s %4s' % ('variant', 'figure (ms)', 'p50',

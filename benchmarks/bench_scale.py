@@ -49,6 +49,7 @@ from consistent_snap import states
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench_fence as bf  # noqa: E402
+import stats  # noqa: E402
 
 CONF = cs_conf.CONF
 BASELINES = ('sequential', 'uncoordinated', 'poll')
@@ -379,18 +380,9 @@ class Bench:
 # Output
 
 
-def table(rows, out, rule_after=0):
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for index, row in enumerate(rows):
-        print('  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip(),
-              file=out)
-        if index == rule_after:
-            print('  '.join('-' * w for w in widths), file=out)
-
-
 def p50(entry, key):
-    stats = entry['summary'].get(key) if entry else None
-    return stats['p50'] if stats else None
+    found = entry['summary'].get(key) if entry else None
+    return found['p50'] if found else None
 
 
 def print_main(entries, out):
@@ -401,10 +393,10 @@ def print_main(entries, out):
     for e in entries:
         rows.append((str(e['hosts']), e['variant'],
                      '%d/%d' % (e['rounds_ok'], e['rounds_asked']))
-                    + tuple(bf.cell(e['summary'].get(m)) for m in METRICS)
-                    + (bf.fmt(p50(e, 'lead_ms')),
-                       bf.fmt(p50(e, 'dispatch_ms'))))
-    table(rows, out, rule_after=1)
+                    + tuple(stats.cell(e['summary'].get(m)) for m in METRICS)
+                    + (stats.fmt(p50(e, 'lead_ms')),
+                       stats.fmt(p50(e, 'dispatch_ms'))))
+    stats.table(rows, out, rule_after=1)
 
 
 def ratio_rows(entries):
@@ -430,7 +422,7 @@ def print_ratios(rows, out):
     for r in rows:
         lines.append((str(r['hosts']), r['mode']) + tuple(
             x(r['skew_ms_vs_%s' % b]) for b in BASELINES))
-    table(lines, out)
+    stats.table(lines, out)
 
 
 def print_scale(entries, scale, out):
@@ -446,13 +438,13 @@ def print_scale(entries, scale, out):
         skew = e['summary'].get('skew_ms') if e else None
         rows.append((str(n), s['layout'], '%.0f/%.0f' % (
             s['coordinator_rss_mib'], s['coordinator_peak_rss_mib']),
-            '%.0f' % s['agents_rss_mib'], bf.fmt(p50(e, 'prepare_ms')),
-            bf.fmt(p50(e, 'lead_ms')), bf.fmt(fan),
-            bf.fmt(dispatch * 1000 / n) if dispatch else '-',
-            '%s/%s' % (bf.fmt(skew and skew['p50']),
-                       bf.fmt(skew and skew['p99'])),
-            bf.fmt(p50(e, 'start_skew_ms'))))
-    table(rows, out)
+            '%.0f' % s['agents_rss_mib'], stats.fmt(p50(e, 'prepare_ms')),
+            stats.fmt(p50(e, 'lead_ms')), stats.fmt(fan),
+            stats.fmt(dispatch * 1000 / n) if dispatch else '-',
+            '%s/%s' % (stats.fmt(skew and skew['p50']),
+                       stats.fmt(skew and skew['p99'])),
+            stats.fmt(p50(e, 'start_skew_ms'))))
+    stats.table(rows, out)
 
 
 def print_offsets(entries, out):
@@ -463,11 +455,11 @@ def print_offsets(entries, out):
         err = e['summary'].get('offset_error_ms')
         rows.append((str(e['hosts']), e['set'], e['variant'],
                      '%d/%d' % (e['rounds_ok'], e['rounds_asked']),
-                     bf.cell(e['summary'].get('skew_ms')),
-                     bf.fmt(p50(e, 'est_skew_ms')),
-                     '%s/%s' % (bf.fmt(err['p50']), bf.fmt(err['max']))
+                     stats.cell(e['summary'].get('skew_ms')),
+                     stats.fmt(p50(e, 'est_skew_ms')),
+                     '%s/%s' % (stats.fmt(err['p50']), stats.fmt(err['max']))
                      if err else '-'))
-    table(rows, out, rule_after=1)
+    stats.table(rows, out, rule_after=1)
 
 
 def plot(entries, offsets, path):
