@@ -12,7 +12,10 @@ import sys
 import time
 
 import openstack
+from oslo_config import cfg
 import pytest
+
+from consistent_snap import rpc
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / 'tests' / 'cloud'))
@@ -139,6 +142,17 @@ class Api:
         all_headers.update(headers or {})
         return self.http.request(method, self.base_url + path, json=json,
                                  data=data, headers=all_headers, timeout=60)
+
+
+@pytest.fixture(scope='module')
+def transport(test_cloud):
+    """oslo.messaging set up as the services are, for a module's clients."""
+    path = test_cloud.write_config(name='rpc-client.conf')
+    cfg.CONF([], project='consistent_snap', default_config_files=[str(path)])
+    rpc.init(cfg.CONF)
+    yield
+    rpc.cleanup()
+    cfg.CONF.reset()
 
 
 @pytest.fixture(scope='session')

@@ -32,16 +32,6 @@ def second_coordinator(test_cloud):
     test_cloud.stop('coordinator-2')
 
 
-@pytest.fixture(scope='module')
-def transport(test_cloud):
-    path = test_cloud.write_config(name='rpc-client.conf')
-    cfg.CONF([], project='consistent_snap', default_config_files=[str(path)])
-    rpc.init(cfg.CONF)
-    yield
-    rpc.cleanup()
-    cfg.CONF.reset()
-
-
 def test_a_snapshot_driven_by_one_is_left_alone_by_the_other(
         transport, second_coordinator, api_as, tagged_app_group):
     client = rpc.get_client(messaging.Target(

@@ -61,16 +61,6 @@ def revive(test_cloud):
                 time.sleep(0.5)
 
 
-@pytest.fixture(scope='module')
-def transport(test_cloud):
-    path = test_cloud.write_config(name='rpc-client.conf')
-    cfg.CONF([], project='consistent_snap', default_config_files=[str(path)])
-    rpc.init(cfg.CONF)
-    yield
-    rpc.cleanup()
-    cfg.CONF.reset()
-
-
 def test_a_dead_agent_fails_prepare_naming_its_host(
         test_cloud, transport, revive, api_as, tagged_app_group, admin):
     test_cloud.stop('agent-compute-2')
