@@ -102,7 +102,8 @@ class SendsNoPerHostPhase(agent_rpcapi.AgentAPI):
     """
 
     def _call(self, context, host, method, **kwargs):
-        assert method not in ('capture', 'freeze', 'commit'), method
+        phase = kwargs.get('phase') if method == 'run_phase' else method
+        assert phase not in ('capture', 'freeze', 'commit'), phase
         return super()._call(context, host, method, **kwargs)
 
 
