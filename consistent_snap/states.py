@@ -56,6 +56,15 @@ class Restore:
         return new in cls.TRANSITIONS[current]
 
 
+class Verdict:
+    """What a verification (a restore in isolation, checked) found."""
+    PASSED = 'passed'
+    FAILED = 'failed'
+    # Shown for a snapshot: none finished yet, or one running.
+    NEVER = 'never'
+    VERIFYING = 'verifying'
+
+
 class Member:
     """A member snapshot: one server, as one group snapshot captures it.
 

@@ -34,6 +34,9 @@ ROUTE_DECLARATIONS = {
         'GET': group_snapshots.show_group_snapshot,
         'DELETE': group_snapshots.delete_group_snapshot,
     },
+    '/v1/group-snapshots/{group_snapshot_id}/verify': {
+        'POST': restores.verify_group_snapshot,
+    },
     '/v1/restores': {
         'GET': restores.list_restores,
         'POST': restores.create_restore,

@@ -187,6 +187,9 @@ class CoordinatorManager:
                                      self.notifier)
             finally:
                 lock.release()
+        for kept in db_api.restore_list_expired(context, timeutils.utcnow()):
+            self._locked(restore_lock_name(kept['id']), lambda: (
+                restore_run.discard(self.conf, context, kept)))
 
     def _take_over(self, context, snap):
         age = timeutils.delta_seconds(snap['created_at'], timeutils.utcnow())

@@ -606,6 +606,35 @@ def restore_list_unfinished(context):
     return [_restore_dict(r) for r in rows]
 
 
+@main_context_manager.reader
+def restore_list_expired(context, now):
+    """Verifications of every project kept for a look until before now."""
+    model = models.Restore
+    rows = (context.session.query(model)
+            .filter(model.status == states.Restore.AVAILABLE,
+                    model.keep_until.isnot(None), model.keep_until <= now)
+            .order_by(model.keep_until).all())
+    return [_restore_dict(r) for r in rows]
+
+
+@main_context_manager.reader
+def verdicts(context, group_snapshot_ids):
+    """Each snapshot's latest verification: one with a verdict, or running.
+
+    {snapshot id: the restore}, for the snapshots that have one.
+    """
+    model = models.Restore
+    rows = (context.session.query(model)
+            .filter(model.group_snapshot_id.in_(list(group_snapshot_ids)),
+                    model.mode == 'verify',
+                    sa.or_(model.verdict.isnot(None),
+                           model.status.in_([states.Restore.PENDING,
+                                             states.Restore.RESTORING])))
+            .order_by(model.created_at, model.id).all())
+    # Newest last: it wins.
+    return {r.group_snapshot_id: _to_dict(r) for r in rows}
+
+
 @_writer
 def restore_update(context, restore_id, values, expected=None):
     """Update a restore.

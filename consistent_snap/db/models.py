@@ -182,8 +182,13 @@ class Restore(Base):
     plan = sa.Column(sa.JSON, nullable=True)
     # Per member: its new server and each step's start and end.
     members = sa.Column(sa.JSON, nullable=True)
-    # Request to every member ACTIVE: the measured recovery time.
+    # Request to every member ACTIVE (a verification: to every check
+    # passed): the measured recovery time.
     ready_s = sa.Column(sa.Double, nullable=True)
+    # A verification's: passed or failed once its checks ran.
+    verdict = sa.Column(sa.String(16), nullable=True)
+    # A verification kept for a look: deleted after this (UTC).
+    keep_until = sa.Column(sa.DateTime, nullable=True)
     app_group_id = sa.Column(sa.String(36), nullable=True)
     requested_by = sa.Column(sa.String(255), nullable=False)
     trust_id = sa.Column(sa.String(64), nullable=True)
@@ -207,7 +212,7 @@ class RestoreResource(Base):
     restore_id = sa.Column(sa.String(36),
                            sa.ForeignKey('restores.id', ondelete='CASCADE'),
                            nullable=False, index=True)
-    # server_group, port, volume, server, app_group.
+    # network, server_group, port, volume_group, volume, server, app_group.
     type = sa.Column(sa.String(32), nullable=False)
     resource_id = sa.Column(sa.String(64), nullable=False)
     server_id = sa.Column(sa.String(36), nullable=True)

@@ -6,9 +6,11 @@ LIST = PREFIX % 'list'
 LIST_ALL_PROJECTS = PREFIX % 'list:all_projects'
 SHOW = PREFIX % 'show'
 DELETE = PREFIX % 'delete'
+VERIFY = PREFIX % 'verify'
 
 URL = '/v1/group-snapshots'
 URL_ONE = URL + '/{group_snapshot_id}'
+URL_VERIFY = URL_ONE + '/verify'
 
 
 rules = [
@@ -28,6 +30,10 @@ rules = [
     base.rule(DELETE, base.PROJECT_MEMBER_OR_ADMIN,
               'Delete a group snapshot and the images and volume snapshots it '
               'made.', 'DELETE', URL_ONE),
+    base.rule(VERIFY, base.PROJECT_MEMBER_OR_ADMIN,
+              'Verify a group snapshot: restore it on isolated copies of '
+              'its networks, check every member, record the verdict, '
+              'delete the copy (or plan it: dry_run).', 'POST', URL_VERIFY),
 ]
 
 

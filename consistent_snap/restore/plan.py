@@ -15,9 +15,14 @@ from consistent_snap import states
 
 MANIFEST_VERSION = 1
 LABEL = 'consistent_snap_restore_id'
-NEW, IN_PLACE = 'new', 'in_place'
+NEW, IN_PLACE, VERIFY = 'new', 'in_place', 'verify'
 STAGES = {
     NEW: ('server_group', 'ports', 'volumes', 'servers', 'attachments'),
+    # A new copy on copies of its networks, attached to no router, so the
+    # recorded addresses stay valid and nothing reaches production; then
+    # checked, and deleted.
+    VERIFY: ('networks', 'server_group', 'ports', 'volumes', 'servers',
+             'attachments', 'checks'),
     # The servers keep their ids, ports and addresses: stopped, their
     # volumes detached (Cinder reverts only an available volume), reverted
     # and their root disks rebuilt from the member images, then put back.
@@ -27,6 +32,12 @@ STAGES = {
 # What only a new copy can use.
 NEW_ONLY = ('network_map', 'flavor_map', 'az_map', 'volume_type_map',
             'keep_ips', 'name_suffix', 'as_app_group')
+# What a verification decides itself: its networks, addresses and names.
+NOT_VERIFY = ('network_map', 'keep_ips', 'name_suffix', 'as_app_group')
+# Problems of the group snapshot itself, not of where it would go: a
+# verification that finds one has its verdict (failed) before it starts.
+OF_THE_SNAPSHOT = ('group_snapshot', 'manifest', 'member', 'image', 'volume',
+                   'volume_snapshot')
 
 
 def _problem(member, check, message):
@@ -89,7 +100,7 @@ def _select(snap, refs, problems):
         if len(match) == 1:
             chosen.append(match[0])
         else:
-            problems.append(_problem(None, 'member', (
+            problems.append(_problem(None, 'members', (
                 'no member of group snapshot %s is named %s' if not match
                 else '%d members are named %s: give the server id') % (
                     (snap['id'], ref) if not match else (len(match), ref))))
@@ -110,9 +121,11 @@ class Plan:
         self.project_id = project_id
         self.mode = mode
         # Before the restore exists (a dry run), its id is not known yet.
-        self.suffix = '' if mode == IN_PLACE else options.get(
-            'name_suffix') or '-restored-%s' % (
-                restore_id[:8] if restore_id else '<restore ID>')
+        short = restore_id[:8] if restore_id else '<restore ID>'
+        self.suffix = {IN_PLACE: '', VERIFY: '-verify-%s' % short}.get(
+            mode, options.get('name_suffix') or '-restored-%s' % short)
+        # A verification's copies of the networks keep every address.
+        self.keep_ips = mode == VERIFY or bool(options.get('keep_ips'))
         self.problems = []
         self.members = []
         # {the original group's id: {'name', 'policy'} of its new one}.
@@ -121,6 +134,9 @@ class Plan:
         # 'volume_ids', 'group_type', 'volume_types'}}: each comes back as
         # a new group of the same types holding its restored volumes.
         self.volume_groups = {}
+        # A verification's: {original network id: {'name', 'source_name',
+        # 'subnets': [what a copy of each subnet needs]}}.
+        self.networks = {}
 
     # -- building the plan -------------------------------------------------
 
@@ -140,6 +156,10 @@ class Plan:
         if self.mode == IN_PLACE:
             self._check_in_place()
             return self
+        if self.mode == VERIFY:
+            self._refuse(NOT_VERIFY, 'a verification restores on copies of '
+                         'the networks with the recorded addresses and '
+                         'names of its own')
         self._server_groups()
         self._volume_groups()
         self._check_cloud()
@@ -289,13 +309,15 @@ class Plan:
         self._check(None, 'quota', self._quota)
         self._check(None, 'name', self._names_taken)
 
-    def _check_in_place(self):
-        used = [k for k in NEW_ONLY if self.options.get(k)]
+    def _refuse(self, options, why):
+        used = [k for k in options if self.options.get(k)]
         if used:
-            self.problems.append(_problem(None, 'mode', (
-                '%s: only for a restore as a new copy; in place, the '
-                'servers keep what they have' % ', '.join(
-                    '--' + k.replace('_', '-') for k in used))))
+            self.problems.append(_problem(None, 'mode', '%s: %s' % (
+                ', '.join('--' + k.replace('_', '-') for k in used), why)))
+
+    def _check_in_place(self):
+        self._refuse(NEW_ONLY, 'only for a restore as a new copy; in place, '
+                     'the servers keep what they have')
         for member in self.members:
             self._check(member, 'server',
                         lambda m=member: self._server_in_place(m))
@@ -412,19 +434,28 @@ class Plan:
             return ('network %s does not exist in this project: map it with '
                     '--network-map' % port['network_id'])
         port['network_id'] = network.id
-        if not self.options.get('keep_ips'):
+        if not self.keep_ips:
             return None
         # The same addresses, on whichever subnet of that network holds
         # them: a copy of the network has the CIDRs, not the subnet ids.
-        cidrs = [ipaddress.ip_network(s.cidr) for s in
-                 self.conn.network.subnets(network_id=network.id)]
+        subnets = list(self.conn.network.subnets(network_id=network.id))
+        cidrs = [ipaddress.ip_network(s.cidr) for s in subnets]
         outside = [f['ip_address'] for f in port['fixed_ips']
                    if not any(ipaddress.ip_address(f['ip_address']) in c
                               for c in cidrs)]
         if outside:
-            return ('--keep-ips: %s in no subnet of network %s: map to a '
-                    'network with the same CIDRs' % (
-                        ', '.join(outside), network.name))
+            return ('%s in no subnet of network %s: %s' % (
+                ', '.join(outside), network.name,
+                'its subnets changed since the snapshot' if
+                self.mode == VERIFY else
+                '--keep-ips: map to a network with the same CIDRs'))
+        if self.mode == VERIFY:
+            # A fresh copy: none of its addresses is taken.
+            self.networks[network.id] = {
+                'name': (network.name or network.id[:8]) + self.suffix,
+                'source_name': network.name or network.id,
+                'subnets': [_subnet_copy(s) for s in subnets]}
+            return None
         taken = []
         for fixed in port['fixed_ips']:
             taken += ['%s (port %s)' % (fixed['ip_address'], p.id)
@@ -471,6 +502,9 @@ class Plan:
                                       for v in member['volumes']))
         need['server_groups'] += len(self.server_groups)
         need['groups'] += len(self.volume_groups)
+        need['networks'] += len(self.networks)
+        need['subnets'] += sum(len(n['subnets'])
+                               for n in self.networks.values())
         short = []
         compute = self.conn.compute.get_quota_set(self.project_id,
                                                   usage=True)
@@ -483,25 +517,47 @@ class Plan:
             for key in ('volumes', 'gigabytes', 'groups'):
                 short += _short(key, need[key], getattr(volume, key),
                                 volume.usage.get(key, 0))
-        if need['ports']:
+        if need['ports'] or need['networks']:
             network = self.conn.network.get_quota(self.project_id,
                                                   details=True)
-            short += _short('ports', need['ports'], network.ports['limit'],
-                            network.ports['used'])
+            for key in ('networks', 'subnets', 'ports'):
+                if need[key]:
+                    usage = getattr(network, key)
+                    short += _short(key, need[key], usage['limit'],
+                                    usage['used'])
         if short:
             return ('the project\'s quota is too small: %s; ask an admin '
                     'to raise it or free some' % '; '.join(short))
+
+    def problem_text(self):
+        """Every problem, each naming its member, in one line."""
+        return '; '.join(
+            '%s (server %s): %s' % (p['server_name'], p['server_id'],
+                                    p['message']) if p['server_id'] else
+            p['message'] for p in self.problems)
+
+    def unrestorable(self):
+        """The problems that no project, quota or map could solve."""
+        return [p for p in self.problems if p['check'] in OF_THE_SNAPSHOT]
 
     # -- the plan as recorded and shown -----------------------------------
 
     def steps(self):
         steps = []
+        for network in self.networks.values():
+            steps.append({'stage': 'networks', 'server_id': None,
+                          'action': 'create network %s, an isolated copy of '
+                                    'network %s (%s) on no router' % (
+                                        network['name'],
+                                        network['source_name'], ', '.join(
+                                            s['cidr'] for s in
+                                            network['subnets']))})
         for group in self.server_groups.values():
             steps.append({'stage': 'server_group', 'server_id': None,
                           'action': 'create server group %s (%s)' % (
                               group['name'], group['policy'])})
         for stage in STAGES[self.mode]:
-            if stage == 'server_group':
+            if stage in ('server_group', 'networks'):
                 continue
             if stage == 'volumes':
                 for group_snapshot_id, group in self.volume_groups.items():
@@ -512,9 +568,8 @@ class Plan:
                                       group['name'], group_snapshot_id,
                                       ', '.join(group['volume_ids']))})
             for member in self.members:
-                for action in _actions(stage, member,
-                                       self.options.get('keep_ips'),
-                                       self.mode == IN_PLACE):
+                for action in _actions(stage, member, self.keep_ips,
+                                       self.mode == IN_PLACE, self.networks):
                     steps.append({'stage': stage,
                                   'server_id': member['server_id'],
                                   'action': action})
@@ -525,7 +580,20 @@ class Plan:
                 'steps': self.steps(),
                 'server_groups': sorted(
                     g['name'] for g in self.server_groups.values()),
+                'networks': sorted(
+                    n['name'] for n in self.networks.values()),
                 'members': [m['server_id'] for m in self.members]}
+
+
+def _subnet_copy(subnet):
+    """What a copy of ``subnet`` needs: its addresses as they are."""
+    return {'name': subnet.name, 'cidr': subnet.cidr,
+            'ip_version': subnet.ip_version,
+            'gateway_ip': subnet.gateway_ip,
+            'allocation_pools': subnet.allocation_pools,
+            'enable_dhcp': subnet.is_dhcp_enabled,
+            'dns_nameservers': subnet.dns_nameservers,
+            'host_routes': subnet.host_routes}
 
 
 def _short(key, need, limit, used):
@@ -534,7 +602,8 @@ def _short(key, need, limit, used):
     return ['%s: %d needed, %d of %d in use' % (key, need, used, limit)]
 
 
-def _actions(stage, member, keep_ips, in_place):
+def _actions(stage, member, keep_ips, in_place, copies):
+    """copies: a verification's networks, by the original's id."""
     name = member['name']
     reverted = [v for v in member['volumes'] if v['boot_index'] != 0]
     if stage == 'stop':
@@ -552,10 +621,13 @@ def _actions(stage, member, keep_ips, in_place):
         yield 'rebuild %s from image %s' % (name, member['image_id'])
     elif stage == 'ports':
         for port in member['ports']:
+            copy = copies.get(port['network_id'])
+            addresses = ' with %s, MAC %s' % (
+                ', '.join(f['ip_address'] for f in port['fixed_ips']),
+                port['mac_address'])
             yield 'create a port of %s on network %s%s' % (
-                name, port['network_id'], (' with %s, MAC %s' % (
-                    ', '.join(f['ip_address'] for f in port['fixed_ips']),
-                    port['mac_address'])) if keep_ips else '')
+                name, copy['name'] if copy else port['network_id'],
+                addresses if keep_ips else '')
     elif stage == 'volumes':
         for volume in member['volumes']:
             yield 'create a %d GiB volume of %s from snapshot %s%s' % (
@@ -568,6 +640,8 @@ def _actions(stage, member, keep_ips, in_place):
                 'availability_zone'] if member['availability_zone'] else '',
             'image %s' % member['image_id'] if member['image_id'] else
             'its restored boot volume')
+    elif stage == 'checks':
+        yield 'check that %s is ACTIVE' % name
     elif stage == 'attachments':
         verb = ('reattach volume %s' if in_place else
                 'attach the volume restored from %s')

@@ -2,9 +2,13 @@
 
 The stages run in dependency order (server group, ports, volumes,
 servers, attachments), each across all members at once, never one VM
-after another. Every resource created is written to the restore's ledger
-as soon as the cloud gives its id, and carries the restore's id (metadata
-or description), so a failure, or a coordinator killed mid-restore, is
+after another. A verification (mode verify) first copies the networks,
+last runs its checks (restore/checks.py), records its verdict, and is
+deleted as soon as it ends, or once kept for a look.
+
+Every resource created is written to the restore's ledger as soon as the
+cloud gives its id, and carries the restore's id (metadata or
+description), so a failure, or a coordinator killed mid-restore, is
 followed by a clean-up that deletes it all, in reverse order.
 
 A hand-written engine, not taskflow: a failed restore is never resumed,
@@ -19,10 +23,12 @@ import time
 
 from openstack import exceptions as sdk_exceptions
 from oslo_log import log as logging
+from oslo_utils import timeutils
 
 from consistent_snap import clients
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
+from consistent_snap.restore import checks
 from consistent_snap.restore import in_place
 from consistent_snap.restore import plan as restore_plan
 from consistent_snap.restore import waits
@@ -35,9 +41,9 @@ LABEL = restore_plan.LABEL
 # Deleted in this order: what uses a resource goes before it.
 # A group's volumes go with it: Cinder deletes no grouped volume alone.
 DELETE_ORDER = ('app_group', 'server', 'volume_group', 'volume', 'port',
-                'server_group')
+                'network', 'server_group')
 NOTIFIED = ('id', 'group_snapshot_id', 'project_id', 'status', 'mode',
-            'app_group_id', 'ready_s', 'error')
+            'app_group_id', 'ready_s', 'verdict', 'error')
 
 
 def notify(notifier, context, restore, event):
@@ -148,8 +154,7 @@ class RestoreRun:
                 mode=self.restore['mode']).make()
             if plan.problems:
                 raise exception.RestorePlanFailed(
-                    count=len(plan.problems), problems='; '.join(
-                        p['message'] for p in plan.problems))
+                    count=len(plan.problems), problems=plan.problem_text())
             self._move(R.RESTORING, plan=plan.view())
             if plan.mode == restore_plan.IN_PLACE:
                 in_place.InPlace(
@@ -158,14 +163,37 @@ class RestoreRun:
                     self._step).restore(plan.members)
             else:
                 self._restore_new(plan)
-            self._move(R.AVAILABLE, members=self._evidence(),
-                       ready_s=time.time() - self._requested_at())
-            LOG.info('Restore %s available: %d servers in %.1f s', self.id,
-                     len(plan.members), self.restore['ready_s'])
-            notify(self.notifier, self.context, self.restore, 'end')
+            self._available(plan)
         except Exception as e:
             self._fail(e)
         revoke_trust(self.conf, self.context, self.restore)
+        if self.restore['mode'] == restore_plan.VERIFY and (
+                self.restore['status'] == R.AVAILABLE and
+                not self.restore['keep_until']):
+            discard(self.conf, self.context, self.restore)
+
+    def _available(self, plan):
+        values = {'members': self._evidence()}
+        ready_s = time.time() - self._requested_at()
+        if plan.mode == restore_plan.VERIFY:
+            failures = checks.run(self._user(), plan.members, self.evidence)
+            values.update(
+                members=self._evidence(), error='; '.join(failures) or None,
+                verdict=(states.Verdict.FAILED if failures else
+                         states.Verdict.PASSED))
+            keep_for_s = self.restore['options'].get('keep_for_s')
+            if keep_for_s:
+                values['keep_until'] = timeutils.utcnow() + (
+                    datetime.timedelta(seconds=keep_for_s))
+            # To every check passed; a failed one proves nothing ready.
+            ready_s = None if failures else time.time() - (
+                self._requested_at())
+        self._move(R.AVAILABLE, ready_s=ready_s, **values)
+        LOG.info('Restore %s available: %d servers%s%s', self.id,
+                 len(plan.members), ' in %.1f s' % ready_s if ready_s else '',
+                 ', verification %s' % values['verdict'] if
+                 'verdict' in values else '')
+        notify(self.notifier, self.context, self.restore, 'end')
 
     def _requested_at(self):
         created = self.restore['created_at']
@@ -196,7 +224,10 @@ class RestoreRun:
         left = undo(self.conf, self.context, self.id)
         if left:
             message += '; could not delete %s' % '; '.join(left)
-        self._move(R.ERROR, error=message, members=self._evidence())
+        verdict = (states.Verdict.FAILED if self.restore['mode'] ==
+                   restore_plan.VERIFY else None)
+        self._move(R.ERROR, error=message, members=self._evidence(),
+                   verdict=verdict)
         notify(self.notifier, self.context, self.restore, 'error')
 
     def _user(self):
@@ -230,22 +261,46 @@ class RestoreRun:
             made[group_snapshot_id] = created.id
         return made
 
+    def _networks(self, conn, plan):
+        """Isolated copies of the networks: {original id: copy's id}.
+
+        Same CIDRs, gateway address and pools, on no router: the recorded
+        addresses are valid there and nothing routes to production.
+        """
+        made = {}
+        for network_id, network in plan.networks.items():
+            try:
+                created = conn.network.create_network(
+                    name=network['name'],
+                    description='%s=%s' % (LABEL, self.id))
+                self._created('network', created.id)
+                for subnet in network['subnets']:
+                    conn.network.create_subnet(network_id=created.id,
+                                               **subnet)
+            except Exception as e:
+                raise StepFailed(None, 'network %s' % network['name'],
+                                 _cloud_message(e))
+            made[network_id] = created.id
+        return made
+
     def _restore_new(self, plan):
         conn = self._user()
         workers = self.conf.restore.workers
         label = {LABEL: self.id}
+        copies = self._networks(conn, plan)
         new_groups = {}
         for old_id, group in plan.server_groups.items():
             made = conn.compute.create_server_group(name=group['name'],
                                                     policy=group['policy'])
             self._created('server_group', made.id)
             new_groups[old_id] = made.id
-        keep_ips = self.restore['options'].get('keep_ips')
+        keep_ips = plan.keep_ips
 
         def ports(member):
             member['port_ids'] = []
             for port in member['ports']:
-                values = {'network_id': port['network_id'],
+                values = {'network_id': copies.get(port['network_id'],
+                                                   port['network_id']),
                           'name': '%s-port' % member['name'],
                           'description': '%s=%s' % (LABEL, self.id)}
                 if keep_ips:
@@ -411,6 +466,10 @@ def _labelled(admin, restore):
                                     description=description):
         if port.description == description:
             yield 'port', port.id
+    for network in admin.network.networks(project_id=project,
+                                          description=description):
+        if network.description == description:
+            yield 'network', network.id
     group_names = (restore.get('plan') or {}).get('server_groups')
     if group_names:
         for group in admin.compute.server_groups(all_projects=True):
@@ -481,6 +540,9 @@ _DELETE = {
     'volume': _delete_volume,
     'port': lambda conf, admin, ctx, i: admin.network.delete_port(
         i, ignore_missing=True),
+    # Its subnets go with it.
+    'network': lambda conf, admin, ctx, i: admin.network.delete_network(
+        i, ignore_missing=True),
     'server_group': lambda conf, admin, ctx, i: (
         admin.compute.delete_server_group(i, ignore_missing=True)),
 }
@@ -502,6 +564,19 @@ def delete(conf, context, restore_id):
     db_api.restore_update(context, restore_id, {'status': R.DELETED},
                           expected=(R.DELETING,))
     LOG.info('Restore %s deleted with everything it created', restore_id)
+
+
+def discard(conf, context, restore):
+    """Delete an available verification, which has its verdict.
+
+    With all it made; unless a person, or the sweep, began to meanwhile.
+    """
+    try:
+        db_api.restore_update(context, restore['id'],
+                              {'status': R.DELETING}, expected=(R.AVAILABLE,))
+    except exception.RestoreInvalidState:
+        return
+    delete(conf, context, restore['id'])
 
 
 def reap(conf, context, restore, notifier=None):

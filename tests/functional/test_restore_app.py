@@ -107,6 +107,8 @@ def _left(admin_conn, restore):
         if (v.metadata or {}).get(LABEL) == label]
     left += ['port %s' % p.id for p in admin_conn.network.ports(
         project_id=project) if p.description == '%s=%s' % (LABEL, label)]
+    left += ['network %s' % n.id for n in admin_conn.network.networks(
+        project_id=project) if n.description == '%s=%s' % (LABEL, label)]
     groups = (restore.get('plan') or {}).get('server_groups') or ()
     left += ['server group %s' % g.id
              for g in admin_conn.compute.server_groups(all_projects=True)
@@ -403,3 +405,84 @@ def test_coordinator_killed_mid_restore_is_undone_once_restarted(
                            restore['id'])
     assert 'could not delete' not in restore['error'], restore['error']
     assert _left(admin_conn, restore) == []
+
+
+def test_a_verification_restores_an_isolated_copy_checks_it_and_goes(
+        cli, admin_conn, demo, heat_app, app_snapshot):
+    plan = cli.json(DEMO, 'appgroup', 'snapshot', 'verify',
+                    app_snapshot['id'], '--plan')
+    assert [s['stage'] for s in plan['plan']['steps']] == (
+        ['networks', 'server_group'] + ['ports'] * 3 + ['volumes'] +
+        ['servers'] * 3 + ['attachments'] + ['checks'] * 3)
+    verification = cli.json(DEMO, 'appgroup', 'snapshot', 'verify',
+                            app_snapshot['id'], '--keep-for', '10m',
+                            '--wait')
+    try:
+        assert (verification['status'], verification['verdict']) == (
+            'available', 'passed'), verification
+        assert verification['keep_until'] and verification['ready_s'] > 0
+        [copy] = [n for n in demo.network.networks()
+                  if n.name in verification['plan']['networks']]
+        cidrs = [sorted(s.cidr for s in demo.network.subnets(network_id=n))
+                 for n in (copy.id, heat_app['net'].id)]
+        assert cidrs[0] == cidrs[1]
+        # On no router: nothing routes between the copy and production.
+        assert [p.id for p in admin_conn.network.ports(network_id=copy.id)
+                if p.device_owner.startswith('network:router')] == []
+        originals = _ports(demo, heat_app)
+        for member in verification['members']:
+            assert [(c['check'], c['passed']) for c in member['checks']] == [
+                ('server_active', True)], member
+            old = originals[member['server_id']]
+            [new] = list(demo.network.ports(
+                device_id=member['new_server_id']))
+            assert new.network_id == copy.id
+            # The recorded addresses, valid on the copy, clashing with
+            # nothing: production keeps its own.
+            assert (new.fixed_ips[0]['ip_address'], new.mac_address) == (
+                old.fixed_ips[0]['ip_address'], old.mac_address)
+            assert demo.network.get_port(old.id).device_id == member[
+                'server_id']
+        snap = cli.json(DEMO, 'appgroup', 'snapshot', 'show',
+                        app_snapshot['id'])
+        assert snap['verification']['status'] == 'passed'
+        assert snap['verification']['restore_id'] == verification['id']
+        cli.ok(DEMO, 'appgroup', 'restore', 'delete', verification['id'],
+               '--wait')
+        assert _left(admin_conn, verification) == []
+        for server in heat_app['servers']:
+            assert demo.compute.get_server(server.id).status == 'ACTIVE'
+    finally:
+        _delete(cli, verification['id'])
+
+
+def test_a_verification_deletes_its_copy_and_fails_on_a_deleted_image(
+        cli, admin_conn, demo, heat_app):
+    server = next(s for s in heat_app['servers']
+                  if not demo.compute.get_server(s.id).attached_volumes)
+    snap = cli.json(DEMO, 'appgroup', 'snapshot', 'create', '--server',
+                    server.id, '--no-include-volumes', '--wait')
+    try:
+        passed = cli.json(DEMO, 'appgroup', 'snapshot', 'verify', snap['id'],
+                          '--wait')
+        # Without --keep-for, gone as soon as it has its verdict.
+        assert (passed['status'], passed['verdict']) == ('deleted',
+                                                         'passed'), passed
+        assert _left(admin_conn, passed) == []
+        [image] = [a['id'] for a in snap['members'][0]['artifacts']
+                   if a['type'] == 'image']
+        demo.image.delete_image(image)
+        stderr = cli.fails(DEMO, 'appgroup', 'snapshot', 'verify',
+                           snap['id'], '--wait')
+        assert '%s (server %s): image %s of this group snapshot no longer ' \
+            'exists' % (server.name, server.id, image) in stderr, stderr
+        shown = cli.json(DEMO, 'appgroup', 'snapshot', 'show', snap['id'])
+        verification = shown['verification']
+        assert verification['status'] == 'failed', verification
+        assert image in verification['error']
+        failed = cli.json(DEMO, 'appgroup', 'restore', 'show',
+                          verification['restore_id'])
+        # Failed before anything was made.
+        assert (failed['status'], failed['resources']) == ('error', [])
+    finally:
+        cli.run(DEMO, 'appgroup', 'snapshot', 'delete', snap['id'])

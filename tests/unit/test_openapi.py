@@ -636,3 +636,7 @@ def test_a_source_alone_is_judged_alike_whatever_the_stored_type(
 def test_the_restore_body_is_the_codes(doc):
     documented = _component(doc, 'RestoreCreate')
     assert documented == restore_schemas.CREATE
+
+
+def test_the_verify_body_is_the_codes(doc):
+    assert _component(doc, 'VerifyCreate') == restore_schemas.VERIFY

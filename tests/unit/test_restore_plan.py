@@ -77,7 +77,7 @@ def test_every_problem_is_found_and_named_at_once():
     made = _plan(_snap(old, partial, no_volume), members=['db-0', 'db-1',
                                                           'db-2', 'nope'])
     messages = [(p['server_id'], p['check']) for p in made.problems]
-    assert messages == [(None, 'member'), ('s2', 'manifest'),
+    assert messages == [(None, 'members'), ('s2', 'manifest'),
                         ('s3', 'manifest'), ('s4', 'volume')]
     assert 'taken before snapshots recorded' in made.problems[1]['message']
     assert 'Neutron did not answer' in made.problems[2]['message']
@@ -212,3 +212,39 @@ def test_part_of_a_cinder_group_or_a_mapped_type_comes_back_volume_by_volume():
                    for v in m['volumes'])
     # The snapshot comes from the other member's group snapshot.
     assert made.members[1]['volumes'][0]['snapshot_id'] == 'gsnap-v2'
+
+
+def _verify(snap, **options):
+    made = plan.Plan(None, snap, options, 'p1', 'r1234567', mode=plan.VERIFY)
+    made._check_cloud = lambda: None
+    return made.make()
+
+
+def test_a_verification_keeps_the_addresses_and_names_its_copy():
+    made = _verify(_snap(_member()))
+    assert made.problems == []
+    assert made.keep_ips
+    assert made.members[0]['name'] == 'web-0-verify-r1234567'
+    assert made.server_groups['g1']['name'] == 'web-verify-r1234567'
+    assert [s['stage'] for s in made.steps()] == [
+        'server_group', 'volumes', 'servers', 'attachments', 'checks']
+
+
+def test_a_verification_decides_its_networks_addresses_and_names_itself():
+    made = _verify(_snap(_member()), network_map={'a': 'b'}, keep_ips=True,
+                   name_suffix='-x', as_app_group='copy')
+    [problem] = made.problems
+    assert problem['check'] == 'mode'
+    assert problem['message'].startswith(
+        '--network-map, --keep-ips, --name-suffix, --as-app-group: a '
+        'verification restores on copies of the networks')
+    assert made.unrestorable() == []
+
+
+def test_only_the_snapshots_own_problems_make_a_verdict():
+    gone = _member(artifacts=[])  # Its image and volume snapshot: gone.
+    made = _verify(_snap(gone), members=['web-0', 'nope'])
+    checks = sorted(p['check'] for p in made.problems)
+    assert checks == ['image', 'members', 'volume']
+    assert sorted(p['check'] for p in made.unrestorable()) == [
+        'image', 'volume']

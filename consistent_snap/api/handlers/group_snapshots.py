@@ -61,9 +61,23 @@ def _member_view(member, hosts):
     return host_names.member(view, hosts)
 
 
-def _view(req, snap, with_members=True):
+def _verification(restore):
+    """A snapshot's latest verification (a restore of mode verify)."""
+    if restore is None:
+        return {'status': states.Verdict.NEVER}
+    return {'status': restore['verdict'] or states.Verdict.VERIFYING,
+            'restore_id': restore['id'],
+            'requested_at': restore['created_at'],
+            'ready_s': restore['ready_s'], 'error': restore['error']}
+
+
+def _view(req, snap, with_members=True, verdicts=None):
+    """verdicts: db_api.verdicts of the snapshots listed with snap."""
     view = {f: snap[f] for f in FIELDS}
     view['fence_at'] = _instant(snap['fence_at'])
+    if verdicts is None:
+        verdicts = db_api.verdicts(util.context(req), [snap['id']])
+    view['verification'] = _verification(verdicts.get(snap['id']))
     view['links'] = [{'rel': 'self', 'href': util.url(
         req, 'v1', 'group-snapshots', snap['id'])}]
     hosts = hidden_hosts(util.context(req), snap)
@@ -117,8 +131,10 @@ def list_group_snapshots(req):
     context = util.context(req)
     snaps = db_api.group_snapshot_list(context, **util.list_filters(
         req, context, rules, CONF.api.max_limit))
+    verdicts = db_api.verdicts(context, [s['id'] for s in snaps])
     return util.json_response(req, {'group_snapshots': [
-        _view(req, s, with_members=False) for s in snaps]})
+        _view(req, s, with_members=False, verdicts=verdicts)
+        for s in snaps]})
 
 
 def _get(req, rule):

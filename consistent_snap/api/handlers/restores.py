@@ -1,4 +1,8 @@
-"""/v1/restores: a group snapshot brought back as a set, or its plan."""
+"""/v1/restores: a group snapshot brought back as a set, or its plan.
+
+A verification (POST /v1/group-snapshots/{id}/verify) is a restore too, of
+mode verify: it is listed, shown and deleted as one.
+"""
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -10,6 +14,7 @@ from consistent_snap.api import util
 from consistent_snap import clients
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
+from consistent_snap.policies import group_snapshots as snapshot_rules
 from consistent_snap.policies import restores as rules
 from consistent_snap import policy
 from consistent_snap.restore import plan as restore_plan
@@ -19,8 +24,9 @@ from consistent_snap import trusts
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 FIELDS = ('id', 'group_snapshot_id', 'project_id', 'status', 'mode',
-          'options', 'plan', 'members', 'ready_s', 'app_group_id',
-          'requested_by', 'error', 'created_at', 'updated_at')
+          'options', 'plan', 'members', 'ready_s', 'verdict', 'keep_until',
+          'app_group_id', 'requested_by', 'error', 'created_at',
+          'updated_at')
 OPTIONS = ('members', 'network_map', 'flavor_map', 'az_map',
            'volume_type_map', 'keep_ips', 'name_suffix', 'as_app_group')
 
@@ -54,24 +60,60 @@ def create_restore(req):
             context, name=options['as_app_group']):
         raise exception.AppGroupNameExists(name=options['as_app_group'],
                                            project_id=snap['project_id'])
-    mode = body.get('mode', restore_plan.NEW)
+    return _start(req, context, snap, body.get('mode', restore_plan.NEW),
+                  options, body.get('dry_run'))
+
+
+@webob.dec.wsgify
+def verify_group_snapshot(req):
+    context = util.context(req)
+    snap = db_api.group_snapshot_get(context,
+                                     util.url_args(req)['group_snapshot_id'])
+    policy.authorize(context, snapshot_rules.VERIFY,
+                     {'project_id': snap['project_id']})
+    body = util.extract_json(req, schema.VERIFY)['verify']
+    options = {k: body[k] for k in OPTIONS if k in body}
+    if body.get('keep_for'):
+        options['keep_for_s'] = body['keep_for']
+    return _start(req, context, snap, restore_plan.VERIFY, options,
+                  body.get('dry_run'))
+
+
+def _start(req, context, snap, mode, options, dry_run):
+    """The plan of a restore; unless a dry run, the restore, started."""
     plan = restore_plan.Plan(clients.service_connection(CONF), snap, options,
                              snap['project_id'], mode=mode).make()
-    if body.get('dry_run'):
+    if dry_run:
         return util.json_response(req, {'restore_plan': plan.view()})
+    values = {'group_snapshot_id': snap['id'],
+              'project_id': snap['project_id'], 'mode': mode,
+              'options': options, 'plan': plan.view(),
+              'requested_by': context.user_id}
+    problems = plan.problem_text()
+    if mode == restore_plan.VERIFY and plan.unrestorable():
+        # The snapshot itself cannot come back: that is the verdict, with
+        # nothing made.
+        restore = db_api.restore_create(context, dict(
+            values, status=states.Restore.ERROR, error=problems,
+            verdict=states.Verdict.FAILED))
+        LOG.info('Verification %s of group snapshot %s failed at once: %s',
+                 restore['id'], snap['id'], problems)
+        return _accepted(req, restore)
     if plan.problems:
         # A restore whose plan fails creates nothing.
-        raise exception.RestorePlanFailed(
-            count=len(plan.problems),
-            problems='; '.join(p['message'] for p in plan.problems))
-    restore = db_api.restore_create(context, {
-        'group_snapshot_id': snap['id'], 'project_id': snap['project_id'],
-        'status': states.Restore.PENDING, 'mode': mode,
-        'options': options, 'plan': plan.view(),
-        'requested_by': context.user_id, 'trust_id': _trust(req, context)})
+        raise exception.RestorePlanFailed(count=len(plan.problems),
+                                          problems=problems)
+    restore = db_api.restore_create(context, dict(
+        values, status=states.Restore.PENDING,
+        trust_id=_trust(req, context)))
     group_snapshots._coordinator().create_restore(context, restore['id'])
-    LOG.info('Restore %s of group snapshot %s requested', restore['id'],
-             snap['id'])
+    LOG.info('%s %s of group snapshot %s requested',
+             'Verification' if mode == restore_plan.VERIFY else 'Restore',
+             restore['id'], snap['id'])
+    return _accepted(req, restore)
+
+
+def _accepted(req, restore):
     return util.json_response(
         req, {'restore': _view(req, restore)}, status=202,
         location=util.url(req, 'v1', 'restores', restore['id']))

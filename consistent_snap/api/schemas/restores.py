@@ -35,3 +35,29 @@ CREATE = {
     'required': ['restore'],
     'additionalProperties': False,
 }
+
+# A week: a verification kept for a look longer is a restore.
+KEEP_FOR_MAX_S = 7 * 86400
+
+VERIFY = {
+    'type': 'object',
+    'properties': {
+        'verify': {
+            'type': 'object',
+            'properties': {
+                'members': CREATE['properties']['restore']['properties'][
+                    'members'],
+                'flavor_map': _MAP,
+                'az_map': _MAP,
+                'volume_type_map': _MAP,
+                # Seconds the copy stays up after its checks, for a look.
+                'keep_for': {'type': 'integer', 'minimum': 0,
+                             'maximum': KEEP_FOR_MAX_S},
+                'dry_run': {'type': 'boolean'},
+            },
+            'additionalProperties': False,
+        },
+    },
+    'required': ['verify'],
+    'additionalProperties': False,
+}

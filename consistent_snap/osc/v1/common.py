@@ -9,12 +9,14 @@ here, not from each other.
 import argparse
 import functools
 import logging
+import re
 
 from openstack import exceptions as sdk_exceptions
 from osc_lib import exceptions
 from osc_lib import utils
 from oslo_utils import uuidutils
 
+from consistent_snap import schedule
 from consistent_snap import states
 
 LOG = logging.getLogger(__name__)
@@ -53,6 +55,16 @@ def parse_mode(value):
         raise argparse.ArgumentTypeError(
             "invalid mode '%s' (choose from %s)" % (value, ', '.join(MODES)))
     return mode
+
+
+def duration_s(value):
+    """A duration option's argparse type: seconds, or e.g. 10m, 2h, 1d."""
+    match = re.fullmatch(r'(\d+)([smhdw]?)', value.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            "invalid duration '%s': seconds, or a number followed by s, m, "
+            "h, d or w (e.g. 10m)" % value)
+    return int(match[1]) * schedule.UNIT_S[match[2] or 's']
 
 
 def server_ids(compute, refs):
@@ -128,10 +140,12 @@ def add_list_options(parser, what):
                         help='List additional fields in output')
 
 
-def list_rows(list_items, parsed_args, columns, long_columns):
+def list_rows(list_items, parsed_args, columns, long_columns,
+              formatters=None):
     """(headings, rows) of list_items(**query) for the parsed options.
 
-    columns, long_columns: (heading, attribute) pairs.
+    columns, long_columns: (heading, attribute) pairs; formatters: by
+    attribute.
     """
     listed = columns
     query = {}
@@ -145,5 +159,6 @@ def list_rows(list_items, parsed_args, columns, long_columns):
     headings = tuple(heading for heading, _ in listed)
     attributes = tuple(attribute for _, attribute in listed)
     # A list, not a generator: errors must surface inside take_action.
-    return headings, [utils.get_item_properties(item, attributes)
+    return headings, [utils.get_item_properties(item, attributes,
+                                                formatters=formatters)
                       for item in list_items(**query)]

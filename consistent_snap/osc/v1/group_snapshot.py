@@ -22,7 +22,8 @@ SHOW_COLUMNS = ('id', 'name', 'description', 'app_group_id', 'project_id',
                 'frozen_together', 'skew_ms', 'uncertainty_ms',
                 'max_freeze_ms', 'consistency',
                 'requested_by', 'error',
-                'created_at', 'updated_at', 'member_count', 'members')
+                'created_at', 'updated_at', 'verification', 'member_count',
+                'members')
 # List heading -> attribute: several headings are not the attribute name.
 LIST_COLUMNS = (('ID', 'id'), ('Name', 'name'),
                 ('App Group', 'app_group_id'), ('Status', 'status'),
@@ -30,7 +31,9 @@ LIST_COLUMNS = (('ID', 'id'), ('Name', 'name'),
                 ('Skew bound ms', 'skew_bound_ms'),
                 ('Frozen together', 'frozen_together'),
                 ('Max freeze ms', 'max_freeze_ms'),
-                ('Members', 'member_count'), ('Created At', 'created_at'))
+                ('Members', 'member_count'),
+                ('Verification', 'verification'),
+                ('Created At', 'created_at'))
 LIST_LONG_COLUMNS = (('Consistency', 'consistency'),
                      ('Call spread ms', 'skew_ms'),
                      ('Uncertainty ms', 'uncertainty_ms'),
@@ -157,10 +160,25 @@ def _wait(client, snapshot, status, stream):
     return snapshot
 
 
+class VerificationColumn(columns.FormattableColumn):
+    """The latest verification: 'passed, ready in 21.5 s' or 'never'."""
+
+    def human_readable(self):
+        verification = self._value or {}
+        text = verification.get('status', 'never')
+        if verification.get('ready_s') is not None:
+            text += ', ready in %.1f s' % verification['ready_s']
+        return text
+
+    def machine_readable(self):
+        return self._value
+
+
 def _show(snapshot):
     return SHOW_COLUMNS, utils.get_item_properties(
         snapshot, SHOW_COLUMNS,
         formatters={'servers': format_columns.ListColumn,
+                    'verification': VerificationColumn,
                     'members': functools.partial(MembersColumn,
                                                  snapshot_id=snapshot.id)})
 
@@ -285,7 +303,8 @@ class ListGroupSnapshot(command.Lister):
     def take_action(self, parsed_args):
         client = self.app.client_manager.consistent_snap
         return common.list_rows(client.group_snapshots, parsed_args,
-                                LIST_COLUMNS, LIST_LONG_COLUMNS)
+                                LIST_COLUMNS, LIST_LONG_COLUMNS,
+                                {'verification': VerificationColumn})
 
 
 class ShowGroupSnapshot(command.ShowOne):

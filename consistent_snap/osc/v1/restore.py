@@ -1,6 +1,7 @@
 """`openstack appgroup restore ...`: a group snapshot brought back as a set."""
 
 import logging
+import time
 
 from cliff import columns
 from openstack import exceptions as sdk_exceptions
@@ -14,11 +15,11 @@ from consistent_snap.osc.v1 import common
 LOG = logging.getLogger(__name__)
 
 SHOW_COLUMNS = ('id', 'group_snapshot_id', 'project_id', 'status', 'mode',
-                'options', 'ready_s', 'app_group_id', 'requested_by',
-                'error', 'created_at', 'updated_at', 'plan', 'members',
-                'resources')
-LIST_COLUMNS = ('ID', 'Group Snapshot ID', 'Status', 'Ready s',
-                'App Group ID', 'Created At')
+                'options', 'ready_s', 'verdict', 'keep_until', 'app_group_id',
+                'requested_by', 'error', 'created_at', 'updated_at', 'plan',
+                'members', 'resources')
+LIST_COLUMNS = ('ID', 'Group Snapshot ID', 'Status', 'Mode', 'Verdict',
+                'Ready s', 'App Group ID', 'Created At')
 MAPS = ('network', 'flavor', 'az', 'volume-type')
 
 
@@ -33,15 +34,21 @@ class PlanColumn(columns.FormattableColumn):
 
 
 class MembersColumn(columns.FormattableColumn):
+    """Per member: its new server, each step's time; then its checks."""
+
     def human_readable(self):
-        return '\n'.join(
-            '%s -> %s: %s' % (m.get('name'), m.get('new_server_id') or (
-                'in place'), ', '.join(
-                '%s %.1f s%s' % (s['step'], s['ended_at'] - s['started_at'],
-                                 ' (%s)' % s['error'] if s.get('error')
-                                 else '')
-                for s in m.get('steps', ()) if s.get('ended_at')))
-            for m in self._value or ())
+        lines = []
+        for m in self._value or ():
+            lines.append('%s -> %s: %s' % (
+                m.get('name'), m.get('new_server_id') or 'in place',
+                ', '.join('%s %.1f s%s' % (
+                    s['step'], s['ended_at'] - s['started_at'],
+                    ' (%s)' % s['error'] if s.get('error') else '')
+                    for s in m.get('steps', ()) if s.get('ended_at'))))
+            lines += ['  check %s: %s (%s)' % (
+                c['check'], 'passed' if c.get('passed') else 'FAILED',
+                c.get('output', '')) for c in m.get('checks', ())]
+        return '\n'.join(lines)
 
     def machine_readable(self):
         return self._value
@@ -72,6 +79,38 @@ def _show(restore):
             'resources': format_columns.ListDictColumn})
 
 
+def _add_member_and_maps(parser, kinds, what):
+    parser.add_argument(
+        '--member', metavar='<server>', dest='members', action='append',
+        help='%s only this member (server name or ID at snapshot time; '
+             'repeat option for more)' % what)
+    for kind in kinds:
+        parser.add_argument(
+            '--%s-map' % kind, metavar='<old=new>', type=_mapping,
+            action='append', dest='%s_map' % kind.replace('-', '_'),
+            help='Restore what used %s OLD with NEW (name or ID; repeat '
+                 'option for more)' % kind.replace('-', ' '))
+
+
+def _maps(parsed_args, kinds):
+    attrs = {}
+    if parsed_args.members:
+        attrs['members'] = parsed_args.members
+    for kind in kinds:
+        key = '%s_map' % kind.replace('-', '_')
+        if getattr(parsed_args, key):
+            attrs[key] = dict(getattr(parsed_args, key))
+    return attrs
+
+
+def _plan_answer(plan, what):
+    if not plan['ok']:
+        raise exceptions.CommandError('The %s would fail:\n%s' % (
+            what, plan_text(plan)))
+    return ('ok', 'members', 'plan'), (True, len(plan['members']),
+                                       PlanColumn(plan))
+
+
 class CreateRestore(command.ShowOne):
     """Restore a group snapshot as a new copy of the application."""
 
@@ -88,16 +127,7 @@ class CreateRestore(command.ShowOne):
                  'the original servers, keeping their ids and addresses, '
                  'rebuilt from the member images and their volumes '
                  'reverted (every server is stopped first)')
-        parser.add_argument(
-            '--member', metavar='<server>', dest='members', action='append',
-            help='Restore only this member (server name or ID at snapshot '
-                 'time; repeat option for more)')
-        for kind in MAPS:
-            parser.add_argument(
-                '--%s-map' % kind, metavar='<old=new>', type=_mapping,
-                action='append', dest='%s_map' % kind.replace('-', '_'),
-                help='Restore what used %s OLD with NEW (name or ID; '
-                     'repeat option for more)' % kind.replace('-', ' '))
+        _add_member_and_maps(parser, MAPS, 'Restore')
         parser.add_argument(
             '--keep-ips', action='store_true', default=None,
             help='Reuse the recorded fixed IPs and MACs (the plan refuses '
@@ -119,22 +149,13 @@ class CreateRestore(command.ShowOne):
         client = self.app.client_manager.consistent_snap
         snapshot = client.find_group_snapshot(parsed_args.snapshot,
                                               ignore_missing=False)
-        attrs = {'group_snapshot': snapshot.id,
-                 'mode': parsed_args.mode.replace('-', '_')}
-        for key in ('members', 'keep_ips', 'name_suffix', 'as_app_group'):
+        attrs = dict(_maps(parsed_args, MAPS), group_snapshot=snapshot.id,
+                     mode=parsed_args.mode.replace('-', '_'))
+        for key in ('keep_ips', 'name_suffix', 'as_app_group'):
             if getattr(parsed_args, key) is not None:
                 attrs[key] = getattr(parsed_args, key)
-        for kind in MAPS:
-            key = '%s_map' % kind.replace('-', '_')
-            if getattr(parsed_args, key):
-                attrs[key] = dict(getattr(parsed_args, key))
         if parsed_args.plan:
-            plan = client.plan_restore(**attrs)
-            if not plan['ok']:
-                raise exceptions.CommandError(
-                    'The restore would fail:\n%s' % plan_text(plan))
-            return ('ok', 'members', 'plan'), (
-                True, len(plan['members']), PlanColumn(plan))
+            return _plan_answer(client.plan_restore(**attrs), 'restore')
         restore = client.create_restore(**attrs)
         if parsed_args.wait:
             progress = common.Progress(self.app.stderr)
@@ -148,6 +169,75 @@ class CreateRestore(command.ShowOne):
             finally:
                 progress.done()
         return _show(restore)
+
+
+# A verification keeps its networks and addresses: no network map.
+VERIFY_MAPS = ('flavor', 'az', 'volume-type')
+
+
+class VerifyGroupSnapshot(command.ShowOne):
+    """Verify a group snapshot: restore it in isolation, check it, delete it.
+
+    A restore of mode verify, on copies of the members' networks with the
+    same CIDRs and no router, with every recorded address; each member is
+    then checked (its server ACTIVE), the verdict is recorded on the
+    restore and the snapshot, and everything is deleted (after --keep-for).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('snapshot', metavar='<snapshot>',
+                            help='Group snapshot to verify (name or ID)')
+        parser.add_argument(
+            '--plan', action='store_true',
+            help='Only check and list the steps; create nothing')
+        _add_member_and_maps(parser, VERIFY_MAPS, 'Verify')
+        parser.add_argument(
+            '--keep-for', metavar='<duration>', type=common.duration_s,
+            help='Keep the restored copy this long after its checks, for a '
+                 'look (seconds, or e.g. 10m); then it is deleted')
+        parser.add_argument(
+            '--wait', action='store_true',
+            help='Wait for the verdict (and, without --keep-for, for the '
+                 'copy to be deleted); fail if the verification failed')
+        return parser
+
+    @common.api_errors
+    def take_action(self, parsed_args):
+        client = self.app.client_manager.consistent_snap
+        snapshot = client.find_group_snapshot(parsed_args.snapshot,
+                                              ignore_missing=False)
+        attrs = _maps(parsed_args, VERIFY_MAPS)
+        if parsed_args.keep_for:
+            attrs['keep_for'] = parsed_args.keep_for
+        if parsed_args.plan:
+            return _plan_answer(client.verify_group_snapshot(
+                snapshot.id, dry_run=True, **attrs), 'verification')
+        verification = client.verify_group_snapshot(snapshot.id, **attrs)
+        if parsed_args.wait:
+            verification = _wait_for_verdict(client, verification,
+                                             self.app.stderr)
+            if verification.verdict != 'passed':
+                raise exceptions.CommandError(
+                    'Verification %s of group snapshot %s failed: %s' % (
+                        verification.id, snapshot.id, verification.error))
+        return _show(verification)
+
+
+def _wait_for_verdict(client, verification, stream):
+    """Until it has its verdict and is deleted (or kept, or in error)."""
+    progress = common.Progress(stream)
+    try:
+        while True:
+            verification = client.get_restore(verification.id)
+            progress.show(verification.status)
+            if verification.status in ('deleted', 'error') or (
+                    verification.status == 'available' and
+                    verification.keep_until):
+                return verification
+            time.sleep(1)
+    finally:
+        progress.done()
 
 
 class ListRestore(command.Lister):
@@ -171,8 +261,8 @@ class ListRestore(command.Lister):
         if parsed_args.all_projects:
             query['all_projects'] = True
         return LIST_COLUMNS, [utils.get_item_properties(r, (
-            'id', 'group_snapshot_id', 'status', 'ready_s', 'app_group_id',
-            'created_at')) for r in client.restores(**query)]
+            'id', 'group_snapshot_id', 'status', 'mode', 'verdict', 'ready_s',
+            'app_group_id', 'created_at')) for r in client.restores(**query)]
 
 
 class ShowRestore(command.ShowOne):

@@ -165,6 +165,23 @@ class Proxy(proxy.Proxy):
         exceptions.raise_from_response(response)
         return response.json()['restore_plan']
 
+    def verify_group_snapshot(self, snapshot, dry_run=False, **attrs):
+        """Verify a group snapshot: a restore (mode verify), started.
+
+        attrs: members, flavor_map, az_map, volume_type_map, keep_for
+        (seconds). With dry_run, its plan, as plan_restore gives one.
+        """
+        snapshot_id = resource.Resource._get_id(snapshot)
+        response = self.post('/group-snapshots/%s/verify' % snapshot_id,
+                             json={'verify': dict(attrs, dry_run=dry_run)
+                                   if dry_run else attrs})
+        exceptions.raise_from_response(response)
+        body = response.json()
+        if dry_run:
+            return body['restore_plan']
+        return _restore.Restore.existing(connection=self._get_connection(),
+                                         **body['restore'])
+
     def delete_restore(self, restore, ignore_missing=True):
         """Start deleting everything the restore created."""
         return self._delete(_restore.Restore, restore,

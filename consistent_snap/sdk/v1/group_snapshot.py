@@ -59,6 +59,9 @@ class GroupSnapshot(resource.Resource):
     created_at = resource.Body('created_at')
     updated_at = resource.Body('updated_at')
     member_count = resource.Body('member_count', type=int)
+    #: The latest verification: {'status': never, verifying, passed or
+    #: failed, 'restore_id', 'requested_at', 'ready_s', 'error'}.
+    verification = resource.Body('verification', type=dict)
     #: One dict per server, as the API gives it; not in list results.
     members = resource.Body('members', type=list)
     links = resource.Body('links', type=list)

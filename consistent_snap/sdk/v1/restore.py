@@ -44,6 +44,10 @@ class Restore(resource.Resource):
     members = resource.Body('members', type=list)
     #: Request to every member ready, in seconds.
     ready_s = resource.Body('ready_s', type=float)
+    #: A verification's (mode verify): passed or failed.
+    verdict = resource.Body('verdict')
+    #: A verification kept for a look is deleted then.
+    keep_until = resource.Body('keep_until')
     app_group_id = resource.Body('app_group_id')
     requested_by = resource.Body('requested_by')
     error = resource.Body('error')
