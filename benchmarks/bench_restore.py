@@ -19,6 +19,11 @@ It also prints the restore's own ready_s (from its creation to the last
 member ACTIVE) and the mean of the one-member restores: the aim is a group
 restore about as long as one member alone, not the sum. Restores are
 deleted, and the deletion waited for, outside the timed windows.
+
+With --verify, the same for verifications (POST .../verify: a restore on
+isolated copies of the network, checked): from the request to the verdict,
+the whole group's against each member verified on its own, one after the
+other; each verification's own clean-up is waited for outside the windows.
 """
 
 import argparse
@@ -65,13 +70,32 @@ def _restore(api, body):
     return elapsed, restore
 
 
+def _verify(api, snapshot_id, members=None):
+    """(seconds from the request to the verdict, the verification)."""
+    started = time.time()
+    restore = api('POST', '/v1/group-snapshots/%s/verify' % snapshot_id, {
+        'verify': {'members': members} if members else {}})['restore']
+    path = '/v1/restores/%s' % restore['id']
+    restore = _until(lambda: api('GET', path)['restore'],
+                     lambda r: r['verdict'] is not None,
+                     'verification %s' % restore['id'])
+    elapsed = time.time() - started
+    if restore['verdict'] != 'passed':
+        raise RuntimeError('verification %s: %s' % (restore['id'],
+                                                    restore['error']))
+    _until(lambda: api('GET', path)['restore'],
+           lambda r: r['status'] in ('deleted', 'error'),
+           'clean-up of verification %s' % restore['id'])
+    return elapsed, restore
+
+
 def _delete_restore(api, restore):
     path = '/v1/restores/%s' % restore['id']
     _delete(lambda method: api(method, path, raise_exc=False), path,
             lambda r: r.json()['restore']['status'] in ('deleted', 'error'))
 
 
-def measure(admin, api, run, size, net):
+def measure(admin, api, run, size, net, verify=False):
     servers = _servers(admin, run, size, net)
     snap = None
     try:
@@ -84,16 +108,19 @@ def measure(admin, api, run, size, net):
                       'group snapshot')
         if snap['status'] != 'available':
             raise RuntimeError('group snapshot: %s' % snap['error'])
-        group, restore = _restore(api, {'group_snapshot': snap['id']})
-        ready = restore['ready_s']
-        _delete_restore(api, restore)
-        one_by_one = 0.0
-        for server in servers:
-            elapsed, restore = _restore(api, {
-                'group_snapshot': snap['id'], 'members': [server.id]})
-            one_by_one += elapsed
+
+        def timed(members=None):
+            if verify:
+                return _verify(api, snap['id'], members)
+            body = {'group_snapshot': snap['id']}
+            if members:
+                body['members'] = members
+            elapsed, restore = _restore(api, body)
             _delete_restore(api, restore)
-        return group, ready, one_by_one
+            return elapsed, restore
+        group, restore = timed()
+        one_by_one = sum(timed([server.id])[0] for server in servers)
+        return group, restore['ready_s'], one_by_one
     finally:
         if snap:
             api('DELETE', '/v1/group-snapshots/%s' % snap['id'],
@@ -107,6 +134,8 @@ def measure(admin, api, run, size, net):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--sizes', type=int, nargs='+', default=[3, 10, 30])
+    parser.add_argument('--verify', action='store_true',
+                        help='Time verifications instead of restores')
     args = parser.parse_args()
     os.environ.update(cloud_plugin.env())
     admin = openstack.connect(cloud='minicloud')
@@ -124,7 +153,8 @@ def main():
         admin.network.create_subnet(network_id=net.id, ip_version=4,
                                     cidr='10.77.0.0/22', name=net.name)
         for size in args.sizes:
-            rows.append((size,) + measure(admin, api, run, size, net))
+            rows.append((size,) + measure(admin, api, run, size, net,
+                                          args.verify))
     finally:
         for port in admin.network.ports(network_id=net.id):
             if not port.device_owner.startswith('network:'):
@@ -133,8 +163,10 @@ def main():
         admin.compute.put('/os-quota-sets/%s' % project, json={
             'quota_set': {'instances': before.instances,
                           'cores': before.cores}})
-    print('\nrestore, request to every server ACTIVE (seconds), servers '
-          'with a port each, on %d fake compute hosts' % len(HOSTS))
+    print('\n%s (seconds), servers with a port each, on %d fake compute '
+          'hosts' % ('verification, request to the verdict' if args.verify
+                     else 'restore, request to every server ACTIVE',
+                     len(HOSTS)))
     print('%7s %9s %9s %11s %14s %9s' % (
         'members', 'group', 'ready_s', 'one-by-one', 'one alone mean',
         'ratio'))

@@ -30,6 +30,15 @@ _CACHED = 32  # Trusts of the snapshots in progress on this host.
 DELEGATED_ROLES = ('member', 'reader')
 # Requests of one user within one second, each with its own trust.
 _SAME_SECOND_TRIES = 20
+# What a backup policy's snapshots and verifications record as their
+# requester, before the policy's id: they act through the policy's trust,
+# which stays for its next run.
+POLICY_RUN = 'policy:'
+
+
+def delegated_per_request(requested_by):
+    """Whether the work's trust was made for it, to revoke when it ends."""
+    return not requested_by.startswith(POLICY_RUN)
 
 
 def _connection(conf, auth):

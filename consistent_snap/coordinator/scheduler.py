@@ -21,14 +21,15 @@ from consistent_snap.api import host_names
 from consistent_snap import clients
 from consistent_snap import context as cs_context
 from consistent_snap.coordinator import retention
-from consistent_snap.coordinator import snapshot as cs_snapshot
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
 from consistent_snap import figures
 from consistent_snap import members
+from consistent_snap.restore import plan as restore_plan
 from consistent_snap import schedule
 from consistent_snap import snapshot_request
 from consistent_snap import states
+from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 LOCK = 'consistent-snap-scheduler'
@@ -39,7 +40,7 @@ MAX_RESULT = 1000
 
 def requested_by(policy_id):
     """What a policy's snapshots record as their requester."""
-    return cs_snapshot.POLICY_RUN + policy_id
+    return trusts.POLICY_RUN + policy_id
 
 
 def slot_name(policy, slot):
@@ -212,7 +213,34 @@ class Scheduler:
             if db_api.backup_policy_settle(context, policy['id'], snap['id'],
                                            result):
                 LOG.info('Backup policy %s: %s', policy['id'], result)
+                if snap['status'] == states.AVAILABLE and (
+                        policy['verify_every']):
+                    self.verify(context, policy, snap)
                 self.retain_one(context, policy, now)
+
+    def verify(self, context, policy, snap):
+        """Verify the run's snapshot, unless the policy verified one lately.
+
+        That is, unless one of its newest verify_every snapshots has a
+        verification (with a verdict, or running).
+        """
+        newest = db_api.group_snapshot_list(
+            context, all_projects=True,
+            requested_by=requested_by(policy['id']),
+            limit=policy['verify_every'])
+        if db_api.verdicts(context, [s['id'] for s in newest]):
+            return
+        restore = db_api.restore_create(context, {
+            'group_snapshot_id': snap['id'], 'project_id': snap['project_id'],
+            'status': states.Restore.PENDING, 'mode': restore_plan.VERIFY,
+            'options': {}, 'requested_by': requested_by(policy['id']),
+            'trust_id': policy['trust_id']})
+        LOG.info('Backup policy %s verifies group snapshot %s: verification '
+                 '%s', policy['id'], snap['id'], restore['id'])
+        # Recorded first, then cast: a lost cast leaves a pending row that
+        # a sweep starts.
+        self.coordinator_api.create_restore(_run_context(policy),
+                                            restore['id'])
 
     def retain(self, context, now):
         """Every policy now and then; those changed since the last tick."""
@@ -236,8 +264,12 @@ class Scheduler:
         snaps = db_api.group_snapshot_list(
             context, all_projects=True,
             requested_by=requested_by(policy['id']))
+        passed = {snapshot_id for snapshot_id, verification in
+                  db_api.verdicts(context, [s['id'] for s in snaps]).items()
+                  if verification['verdict'] == states.Verdict.PASSED}
         for snapshot_id in retention.expired(snaps, policy['keep_last'],
-                                             policy['max_age_s'], now):
+                                             policy['max_age_s'], now,
+                                             passed):
             try:
                 db_api.group_snapshot_update(
                     context, snapshot_id, {'status': states.DELETING},

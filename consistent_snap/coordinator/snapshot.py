@@ -27,8 +27,6 @@ from consistent_snap import trusts
 
 LOG = logging.getLogger(__name__)
 CAPTURERS = 'consistent_snap.capturers'
-# A backup policy's runs are requested_by 'policy:<id>' (scheduler).
-POLICY_RUN = 'policy:'
 M = states.Member
 
 
@@ -319,7 +317,7 @@ def revoke_trust(conf, context, snapshot_id):
     """
     snap = db_api.group_snapshot_get(context, snapshot_id)
     if (not snap['trust_id'] or snap['status'] not in states.FINAL or
-            snap['requested_by'].startswith(POLICY_RUN)):
+            not trusts.delegated_per_request(snap['requested_by'])):
         return
     trusts.revoke(
         conf, snap['trust_id'],

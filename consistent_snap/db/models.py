@@ -143,6 +143,9 @@ class BackupPolicy(Base):
     cron = sa.Column(sa.String(255), nullable=False)
     timezone = sa.Column(sa.String(64), nullable=False, default='UTC')
     keep_last = sa.Column(sa.Integer, nullable=True)
+    # Verify a new snapshot when none of the newest verify_every has been
+    # (1: each one); null: never. Retention keeps the newest verified one.
+    verify_every = sa.Column(sa.Integer, nullable=True)
     max_age_s = sa.Column(sa.Integer, nullable=True)
     # Null: the app group's preset at each run, as a snapshot request.
     mode = sa.Column(sa.String(32), nullable=True)

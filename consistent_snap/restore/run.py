@@ -54,8 +54,12 @@ def notify(notifier, context, restore, event):
 
 
 def revoke_trust(conf, context, restore):
-    """Revoke the trust its request delegated, once it is final."""
-    if not restore.get('trust_id'):
+    """Revoke the trust its request delegated, once it is final.
+
+    A backup policy's verification uses the policy's trust, kept.
+    """
+    if not restore.get('trust_id') or not trusts.delegated_per_request(
+            restore['requested_by']):
         return
     trusts.revoke(
         conf, restore['trust_id'],

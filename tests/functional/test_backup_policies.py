@@ -167,6 +167,46 @@ def test_an_app_group_without_servers_records_why_and_keeps_its_schedule(
         api('DELETE', '/v1/app-groups/%s' % group['id'])
 
 
+def test_a_policy_verifies_its_runs_and_keeps_the_newest_that_passed(
+        cli, api_as, tagged_app_group, policies):
+    api = api_as('minicloud-demo')
+    created = cli.json(DEMO, 'appgroup', 'policy', 'create',
+                       tagged_app_group['name'], '--cron', '*/10 * * * * *',
+                       '--keep-last', '1', '--verify', 'latest',
+                       '--name', 'verified')
+    policies.append(created['id'])
+    assert created['verify_every'] == 1
+
+    def passed():
+        return [s for s in _runs(api, created['id'])
+                if s['verification']['status'] == 'passed']
+    proven = _wait('a run verified', passed)[-1]
+    verification = api('GET', '/v1/restores/%s' % proven['verification'][
+        'restore_id']).json()['restore']
+    assert (verification['mode'], verification['verdict'],
+            verification['requested_by']) == (
+        'verify', 'passed', 'policy:%s' % created['id'])
+    # From now on nothing is verified: newer runs come, keep-last 1 deletes
+    # the older ones, never the one proven to restore.
+    cli.ok(DEMO, 'appgroup', 'policy', 'set', created['id'], '--no-verify')
+    newer = set()
+
+    def two_newer_ended():
+        newer.update(s['id'] for s in _runs(api, created['id'])
+                     if s['created_at'] > proven['created_at'] and
+                     s['status'] in ('available', 'error'))
+        return len(newer) >= 2
+    _wait('two newer runs', two_newer_ended)
+
+    def status(snapshot_id):
+        return api('GET', '%s/%s' % (SNAPSHOTS, snapshot_id)).json()[
+            'group_snapshot']['status']
+    _wait('retention of a newer run', lambda: any(
+        status(i) in ('deleting', 'deleted') for i in newer))
+    assert status(proven['id']) == 'available'
+    cli.ok(DEMO, 'appgroup', 'policy', 'set', created['id'], '--disable')
+
+
 @pytest.fixture
 def second_coordinator(test_cloud):
     conf = test_cloud.write_config(name='coordinator-2.conf',

@@ -63,3 +63,17 @@ def test_unfinished_and_deleted_snapshots_are_not_candidates(status):
 def test_a_tie_on_created_at_is_broken_by_id():
     snaps = [_snap('x', 'available', 1), _snap('y', 'available', 1)]
     assert retention.expired(snaps, keep_last=1, now=NOW) == ['x']
+
+
+def test_the_newest_snapshot_proven_to_restore_survives_newer_unproven():
+    snaps = [_snap(str(d), 'available', d) for d in (1, 2, 3, 4)]
+    # 3 passed its verification; 1 and 2 have none yet (or failed), 4
+    # passed too but is older.
+    assert retention.expired(snaps, keep_last=1, now=NOW,
+                             passed={'3', '4'}) == ['4', '2']
+
+
+def test_a_passed_snapshot_is_no_reason_to_keep_it_once_the_newest_is():
+    snaps = [_snap(str(d), 'available', d) for d in (1, 2, 3)]
+    assert retention.expired(snaps, keep_last=1, now=NOW,
+                             passed={'1', '3'}) == ['3', '2']

@@ -18,10 +18,10 @@ from consistent_snap import trusts
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 FIELDS = ('id', 'project_id', 'app_group_id', 'name', 'description', 'cron',
-          'timezone', 'keep_last', 'max_age_s', 'mode', 'quiesce',
-          'consistent', 'include_volumes', 'enabled', 'next_run_at',
-          'last_run_at', 'last_snapshot_id', 'last_result', 'created_at',
-          'updated_at')
+          'timezone', 'keep_last', 'max_age_s', 'verify_every', 'mode',
+          'quiesce', 'consistent', 'include_volumes', 'enabled',
+          'next_run_at', 'last_run_at', 'last_snapshot_id', 'last_result',
+          'created_at', 'updated_at')
 # What decides when the policy runs: a change recomputes next_run_at.
 TIMING = ('cron', 'timezone', 'enabled')
 

@@ -22,6 +22,9 @@ def _body(**rules):
                  'maximum': schedule.MAX_AGE_S},
                 {'type': 'string', 'pattern': schedule.MAX_AGE_PATTERN},
                 {'type': 'null'}]},
+            # Verify every Nth snapshot (1: each); null: none.
+            'verify_every': {'type': ['integer', 'null'], 'minimum': 1,
+                             'maximum': 1000},
             'mode': {'type': 'string', 'enum': app_groups.MODES},
             'quiesce': {'type': 'boolean'},
             'consistent': {'type': 'boolean'},

@@ -14,8 +14,8 @@ LOG = logging.getLogger(__name__)
 SHOW_COLUMNS = ('id', 'name', 'description', 'project_id', 'app_group_id',
                 'cron', 'timezone', 'enabled', 'next_run_at', 'last_run_at',
                 'last_result', 'last_snapshot_id', 'keep_last', 'max_age_s',
-                'mode', 'quiesce', 'consistent', 'include_volumes',
-                'created_at', 'updated_at')
+                'verify_every', 'mode', 'quiesce', 'consistent',
+                'include_volumes', 'created_at', 'updated_at')
 # List heading -> attribute.
 LIST_COLUMNS = (('ID', 'id'), ('Name', 'name'),
                 ('App Group', 'app_group_id'), ('Cron', 'cron'),
@@ -23,6 +23,7 @@ LIST_COLUMNS = (('ID', 'id'), ('Name', 'name'),
                 ('Next Run At', 'next_run_at'),
                 ('Last Result', 'last_result'))
 LIST_LONG_COLUMNS = (('Keep Last', 'keep_last'), ('Max Age s', 'max_age_s'),
+                     ('Verify Every', 'verify_every'),
                      ('Mode', 'mode'), ('Last Run At', 'last_run_at'),
                      ('Last Snapshot ID', 'last_snapshot_id'))
 
@@ -36,6 +37,18 @@ def _keep_last(value):
         raise argparse.ArgumentTypeError(
             "invalid keep-last '%s' (a whole number, 1 or more)" % value)
     return number
+
+
+def _verify_every(value):
+    """--verify: 'latest' (each new snapshot) or N (every Nth)."""
+    if value == 'latest':
+        return 1
+    try:
+        return _keep_last(value)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            "invalid verify '%s' (latest, or a whole number N: every Nth "
+            "snapshot)" % value)
 
 
 def _add_settings(parser):
@@ -55,6 +68,12 @@ def _add_settings(parser):
         '--max-age', metavar='<age>',
         help="Delete the policy's snapshots older than this: seconds, or a "
              'number followed by s, m, h, d or w (e.g. 30d)')
+    parser.add_argument(
+        '--verify', metavar='<latest|n>', type=_verify_every,
+        dest='verify_every',
+        help="Verify the policy's snapshots by restoring them in isolation: "
+             'latest (each new one) or N (every Nth); retention keeps the '
+             'newest that passed')
     parser.add_argument(
         '--mode', metavar='{%s}' % ','.join(common.MODES),
         type=common.parse_mode,
@@ -80,6 +99,7 @@ def settings_from_args(parsed_args):
                 'timezone': parsed_args.timezone,
                 'keep_last': parsed_args.keep_last,
                 'max_age': parsed_args.max_age,
+                'verify_every': parsed_args.verify_every,
                 'mode': parsed_args.mode,
                 'quiesce': parsed_args.quiesce,
                 'consistent': parsed_args.consistent,
@@ -87,8 +107,8 @@ def settings_from_args(parsed_args):
                 'enabled': parsed_args.enabled}
     settings = {key: value for key, value in settings.items()
                 if value is not None}
-    # Only set has these: they drop a retention rule.
-    for rule in ('keep_last', 'max_age'):
+    # Only set has these: they drop a rule.
+    for rule in ('keep_last', 'max_age', 'verify_every'):
         if getattr(parsed_args, 'no_' + rule, False):
             settings[rule] = None
     return settings
@@ -174,6 +194,9 @@ class SetBackupPolicy(command.Command):
                             help='Keep any number of snapshots')
         parser.add_argument('--no-max-age', action='store_true',
                             help='Keep snapshots however old')
+        parser.add_argument('--no-verify', action='store_true',
+                            dest='no_verify_every',
+                            help='Verify no more snapshots')
         enabled = parser.add_mutually_exclusive_group()
         enabled.add_argument('--enable', dest='enabled', action='store_true',
                              default=None, help='Run on schedule again')
@@ -184,10 +207,11 @@ class SetBackupPolicy(command.Command):
 
     @common.api_errors
     def take_action(self, parsed_args):
-        for rule in ('keep_last', 'max_age'):
+        for rule, option in (('keep_last', 'keep-last'),
+                             ('max_age', 'max-age'),
+                             ('verify_every', 'verify')):
             if (getattr(parsed_args, 'no_' + rule) and
                     getattr(parsed_args, rule) is not None):
-                option = rule.replace('_', '-')
                 raise exceptions.CommandError(
                     'Give --%s or --no-%s, not both.' % (option, option))
         client = self.app.client_manager.consistent_snap

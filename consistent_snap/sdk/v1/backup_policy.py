@@ -35,6 +35,8 @@ class BackupPolicy(resource.Resource):
     #: An IANA time zone name; the cron's wall times are in it.
     timezone = resource.Body('timezone')
     keep_last = resource.Body('keep_last', type=int)
+    #: Verify a new snapshot when none of the newest N was (1: each).
+    verify_every = resource.Body('verify_every', type=int)
     max_age_s = resource.Body('max_age_s', type=int)
     #: barrier, shared_start or priority; None: the app group's.
     mode = resource.Body('mode')
