@@ -405,6 +405,22 @@ def test_app_group_snapshot_and_policy_through_the_dashboard(
     demo_proxy.delete_restore(restore_id)
     demo_proxy.wait_for_restore(restore_id, status='deleted', wait=WAIT_S)
 
+    # Verified (through the SDK): the badge in the list, the verdict on the
+    # detail page, linked to the evidence, each member's checks.
+    verification = demo_proxy.verify_group_snapshot(snapshot_id)
+    demo_proxy.wait_for_restore(verification, status='deleted', wait=WAIT_S)
+    ui.open('/project/group_snapshots/')
+    row = ui.row('group_snapshots', '%s-snap' % prefix)
+    assert ui.cell(row, 'Verification').startswith('passed (ready in '), (
+        ui.cell(row, 'Verification'))
+    ui.find('a', row).click()
+    assert ui.find('#snapshot-verification').text.startswith('passed')
+    ui.find('#snapshot-verification a').click()
+    assert ui.find('#restore-verdict').text == 'passed'
+    rows = ui.find_all('#restore_members tbody tr')
+    assert {ui.cell(r, 'Checks') for r in rows} == {'server_active passed'}
+    ui.shoot('06d-verification')
+
     # The app group now names its last snapshot.
     ui.open('/project/app_groups/')
     row = ui.row('app_groups', group_name)

@@ -80,6 +80,21 @@ def _ms(field):
     return value
 
 
+def verification_text(snapshot):
+    """Its latest verification: 'passed (ready in 21.5 s)', 'never'..."""
+    verification = snapshot.get('verification') or {}
+    text = verification.get('status', 'never')
+    if verification.get('ready_s') is not None:
+        text += ' (ready in %.1f s)' % verification['ready_s']
+    return text
+
+
+def _verification_link(snapshot):
+    restore_id = (snapshot.get('verification') or {}).get('restore_id')
+    return restore_id and reverse(
+        'horizon:project:group_snapshots:restore_detail', args=[restore_id])
+
+
 class GroupSnapshotsTable(tables.DataTable):
     name = tables.Column(_name, verbose_name=_('Name'),
                          link='horizon:project:group_snapshots:detail')
@@ -94,6 +109,9 @@ class GroupSnapshotsTable(tables.DataTable):
                            verbose_name=_('Freeze window (ms)'))
     consistency = tables.Column('consistency', verbose_name=_('Consistency'),
                                 empty_value='-')
+    verification = tables.Column(verification_text,
+                                 verbose_name=_('Verification'),
+                                 link=_verification_link)
     created = tables.Column('created_at', verbose_name=_('Created'),
                             filters=(lambda t: t[:19].replace('T', ' '),))
 
@@ -159,6 +177,11 @@ class RestoreMembersTable(tables.DataTable):
         lambda m: m.get('new_server_id') or _('in place'),
         verbose_name=_('Restored as'))
     steps = tables.Column(_steps, verbose_name=_('Steps'), empty_value='-')
+    checks = tables.Column(
+        lambda m: ', '.join('%s %s' % (c['check'], 'passed' if c.get('passed')
+                                       else 'FAILED: %s' % c.get('output'))
+                            for c in m.get('checks') or ()),
+        verbose_name=_('Checks'), empty_value='-')
     ready = tables.Column(
         lambda m: '-' if m.get('active_s') is None else '%.1f' % m[
             'active_s'], verbose_name=_('Ready after (s)'))

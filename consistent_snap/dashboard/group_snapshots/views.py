@@ -59,6 +59,7 @@ class DetailView(tables.DataTableView):
         snapshot = self._snapshot()
         context['snapshot'] = snapshot
         context['cut'] = figures.cut_text(snapshot)
+        context['verification'] = gs_tables.verification_text(snapshot)
         context['app_group_name'] = snapshot['app_group_name']
         # Built from numbers and escaped names only: safe to inline.
         context['timeline'] = mark_safe(timeline.svg(
