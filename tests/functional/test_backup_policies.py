@@ -172,7 +172,7 @@ def test_a_policy_verifies_its_runs_and_keeps_the_newest_that_passed(
     api = api_as('minicloud-demo')
     created = cli.json(DEMO, 'appgroup', 'policy', 'create',
                        tagged_app_group['name'], '--cron', '*/10 * * * * *',
-                       '--keep-last', '1', '--verify', 'latest',
+                       '--keep-last', '1', '--verification', 'latest',
                        '--name', 'verified')
     policies.append(created['id'])
     assert created['verify_every'] == 1
@@ -188,7 +188,8 @@ def test_a_policy_verifies_its_runs_and_keeps_the_newest_that_passed(
         'verify', 'passed', 'policy:%s' % created['id'])
     # From now on nothing is verified: newer runs come, keep-last 1 deletes
     # the older ones, never the one proven to restore.
-    cli.ok(DEMO, 'appgroup', 'policy', 'set', created['id'], '--no-verify')
+    cli.ok(DEMO, 'appgroup', 'policy', 'set', created['id'],
+           '--no-verification')
     newer = set()
 
     def two_newer_ended():

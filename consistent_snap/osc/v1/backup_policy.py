@@ -40,15 +40,15 @@ def _keep_last(value):
 
 
 def _verify_every(value):
-    """--verify: 'latest' (each new snapshot) or N (every Nth)."""
+    """--verification: 'latest' (each new snapshot) or N (every Nth)."""
     if value == 'latest':
         return 1
     try:
         return _keep_last(value)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            "invalid verify '%s' (latest, or a whole number N: every Nth "
-            "snapshot)" % value)
+            "invalid verification '%s' (latest, or a whole number N: every "
+            "Nth snapshot)" % value)
 
 
 def _add_settings(parser):
@@ -68,8 +68,9 @@ def _add_settings(parser):
         '--max-age', metavar='<age>',
         help="Delete the policy's snapshots older than this: seconds, or a "
              'number followed by s, m, h, d or w (e.g. 30d)')
+    # Not --verify: the openstack command's own option (TLS).
     parser.add_argument(
-        '--verify', metavar='<latest|n>', type=_verify_every,
+        '--verification', metavar='<latest|n>', type=_verify_every,
         dest='verify_every',
         help="Verify the policy's snapshots by restoring them in isolation: "
              'latest (each new one) or N (every Nth); retention keeps the '
@@ -194,7 +195,7 @@ class SetBackupPolicy(command.Command):
                             help='Keep any number of snapshots')
         parser.add_argument('--no-max-age', action='store_true',
                             help='Keep snapshots however old')
-        parser.add_argument('--no-verify', action='store_true',
+        parser.add_argument('--no-verification', action='store_true',
                             dest='no_verify_every',
                             help='Verify no more snapshots')
         enabled = parser.add_mutually_exclusive_group()
@@ -209,7 +210,7 @@ class SetBackupPolicy(command.Command):
     def take_action(self, parsed_args):
         for rule, option in (('keep_last', 'keep-last'),
                              ('max_age', 'max-age'),
-                             ('verify_every', 'verify')):
+                             ('verify_every', 'verification')):
             if (getattr(parsed_args, 'no_' + rule) and
                     getattr(parsed_args, rule) is not None):
                 raise exceptions.CommandError(
