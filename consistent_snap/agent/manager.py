@@ -25,6 +25,8 @@ from consistent_snap import exception
 from consistent_snap import rpc
 from consistent_snap import states
 from consistent_snap import trusts
+from consistent_snap.virt import guest_agent
+from consistent_snap.virt import libvirt_host
 
 LOG = logging.getLogger(__name__)
 # Long enough to answer any redelivery with the first answer.
@@ -77,7 +79,7 @@ def _fence_args(members, at, deadline, quiesce, max_freeze_ms, trust_id):
 
 
 class AgentManager:
-    RPC_API_VERSION = '1.4'
+    RPC_API_VERSION = '1.5'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host, quiescer=None, capturers=None,
@@ -200,6 +202,30 @@ class AgentManager:
                 snapshot=snapshot_id, host=self.host, phase=phase,
                 aborted_at=time.strftime('%Y-%m-%d %H:%M:%S UTC',
                                          time.gmtime(aborted_at)))
+
+    @messaging.expose
+    def guest_check(self, context, server_id, ping_timeout_s, commands):
+        """A verification's checks in a guest on this host (1.5).
+
+        commands: [{'argv', 'timeout_s'}], run through qemu-guest-agent
+        once it answers guest-ping; see virt.guest_agent.check. A host
+        whose guests are not quiesced through their agent says so
+        ('skipped'): it is not known to run any.
+        """
+        if self.conf.agent.quiescer != 'libvirt':
+            skipped = 'host %s reaches no guest agent (its quiescer is %s)' % (
+                self.host, self.conf.agent.quiescer)
+            return {'skipped': skipped, 'error': None, 'ping_s': None,
+                    'results': []}
+        try:
+            dom = libvirt_host.domain(self.conf, server_id)
+        except Exception as e:
+            return {'error': 'no guest agent reachable on host %s: %s' % (
+                self.host, e), 'ping_s': None, 'results': []}
+        if dom is None:
+            return {'error': 'server %s has no libvirt domain on host %s' % (
+                server_id, self.host), 'ping_s': None, 'results': []}
+        return guest_agent.check(dom, ping_timeout_s, commands)
 
     @messaging.expose
     def ping(self, context):

@@ -18,9 +18,10 @@ class AgentAPI:
         1.4 - run_phase: a fence phase's arguments as one dict, instants on
               the coordinator's clock both ways (with the host's offset);
               fence_broadcast takes args likewise; abort takes offset
+        1.5 - guest_check: a verification's checks in a restored guest
     """
 
-    RPC_API_VERSION = '1.4'
+    RPC_API_VERSION = '1.5'
 
     def __init__(self, timeout=None, inbox=None, reply_to=None):
         # With an inbox (coordinator.inbox.FenceInbox served as reply_to),
@@ -93,6 +94,19 @@ class AgentAPI:
         return states.Member.moved(self._call(
             context, host, phase, timeout=timeout, priority=priority,
             snapshot_id=snapshot_id, **kwargs), -offset)
+
+    def guest_check(self, context, host, server_id, ping_timeout_s,
+                    commands):
+        """Checks in a guest of host through its qemu-guest-agent.
+
+        None if that host's agent is older than 1.5 (or capped below it).
+        """
+        if not self.client.can_send_version('1.5'):
+            return None
+        timeout = ping_timeout_s + sum(c['timeout_s'] + 10 for c in commands)
+        return self._call(context, host, 'guest_check', timeout=timeout,
+                          version='1.5', server_id=server_id,
+                          ping_timeout_s=ping_timeout_s, commands=commands)
 
     def abort(self, context, host, snapshot_id, timeout, offset=0.0):
         """Thaw, and delete what this host made for the snapshot.

@@ -178,8 +178,8 @@ class CoordinatorManager:
                 if current['status'] == states.Restore.PENDING:
                     if age >= self.conf.coordination.pending_grace:
                         restore_run.RestoreRun(self.conf, context,
-                                               current['id'],
-                                               self.notifier).run()
+                                               current['id'], self.notifier,
+                                               self.agents).run()
                 elif current['status'] == states.Restore.DELETING:
                     restore_run.delete(self.conf, context, current['id'])
                 elif current['status'] not in states.Restore.FINAL:
@@ -260,7 +260,7 @@ class CoordinatorManager:
     def create_restore(self, context, restore_id):
         self._submit(self._locked, restore_lock_name(restore_id),
                      restore_run.RestoreRun(self.conf, context, restore_id,
-                                            self.notifier).run)
+                                            self.notifier, self.agents).run)
 
     @messaging.expose
     def delete_restore(self, context, restore_id):

@@ -160,6 +160,7 @@ class Plan:
             self._refuse(NOT_VERIFY, 'a verification restores on copies of '
                          'the networks with the recorded addresses and '
                          'names of its own')
+            self._check_checks()
         self._server_groups()
         self._volume_groups()
         self._check_cloud()
@@ -308,6 +309,23 @@ class Plan:
                 self._volume_group(g)))
         self._check(None, 'quota', self._quota)
         self._check(None, 'name', self._names_taken)
+
+    def _check_checks(self):
+        """Each member a check names is one being verified."""
+        known = {ref for m in self.members
+                 for ref in (m['server_id'], m['server_name'])}
+        for check in self.options.get('checks') or ():
+            unknown = sorted(set(check.get('members') or ()) - known)
+            if unknown:
+                self.problems.append(_problem(None, 'checks', (
+                    'check %s names no member being verified: %s' % (
+                        check['name'], ', '.join(unknown)))))
+
+    def _checks_of(self, member):
+        return [c['name'] for c in self.options.get('checks') or ()
+                if not c.get('members') or {
+                    member['server_id'], member['server_name']} &
+                set(c['members'])]
 
     def _refuse(self, options, why):
         used = [k for k in options if self.options.get(k)]
@@ -568,6 +586,16 @@ class Plan:
                                       group['name'], group_snapshot_id,
                                       ', '.join(group['volume_ids']))})
             for member in self.members:
+                if stage == 'checks':
+                    asked = self._checks_of(member)
+                    steps.append({
+                        'stage': stage, 'server_id': member['server_id'],
+                        'action': 'check that %s is ACTIVE, answers its guest '
+                                  'agent and mounted its file systems clean'
+                                  '%s' % (member['name'], (
+                                      ', then run %s in it' % ', '.join(
+                                          asked)) if asked else '')})
+                    continue
                 for action in _actions(stage, member, self.keep_ips,
                                        self.mode == IN_PLACE, self.networks):
                     steps.append({'stage': stage,
@@ -640,8 +668,6 @@ def _actions(stage, member, keep_ips, in_place, copies):
                 'availability_zone'] if member['availability_zone'] else '',
             'image %s' % member['image_id'] if member['image_id'] else
             'its restored boot volume')
-    elif stage == 'checks':
-        yield 'check that %s is ACTIVE' % name
     elif stage == 'attachments':
         verb = ('reattach volume %s' if in_place else
                 'attach the volume restored from %s')

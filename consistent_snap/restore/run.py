@@ -96,10 +96,17 @@ def _cloud_message(error):
 
 
 class RestoreRun:
-    def __init__(self, conf, context, restore_id, notifier=None):
+    """One restore's run; agents: the coordinator's AgentAPI.
+
+    The agents run a verification's checks in the restored guests.
+    """
+
+    def __init__(self, conf, context, restore_id, notifier=None,
+                 agents=None):
         self.conf = conf
         self.context = context
         self.notifier = notifier
+        self.agents = agents
         self.id = restore_id
         self.restore = None
         self.admin = clients.service_connection(conf)
@@ -180,7 +187,12 @@ class RestoreRun:
         values = {'members': self._evidence()}
         ready_s = time.time() - self._requested_at()
         if plan.mode == restore_plan.VERIFY:
-            failures = checks.run(self._user(), plan.members, self.evidence)
+            levels = {m['server_id']: m['consistency']
+                      for m in plan.snap['members']}
+            failures = checks.Checks(
+                self.context, self.admin, self.agents,
+                self.restore['options'].get('checks')).run(
+                    self._user(), plan.members, self.evidence, levels)
             values.update(
                 members=self._evidence(), error='; '.join(failures) or None,
                 verdict=(states.Verdict.FAILED if failures else

@@ -21,7 +21,7 @@ def test_client_and_server_speak_the_same_rpc_version(client, server):
 @pytest.mark.parametrize('server, methods', [
     (agent_manager.AgentManager,
      {'ping', 'prepare', 'run_phase', 'capture', 'freeze', 'commit',
-      'finalize', 'abort', 'fence_broadcast'}),
+      'finalize', 'abort', 'fence_broadcast', 'guest_check'}),
     (coordinator_manager.CoordinatorManager,
      {'ping', 'create_group_snapshot', 'delete_group_snapshot',
       'fence_report', 'create_restore', 'delete_restore'}),
@@ -111,3 +111,14 @@ def test_an_agent_before_1_4_gets_its_own_clock_and_is_converted_back(
     assert sent_method == method and version in (None, '1.1')
     assert {k: kwargs[k] for k in sent} == sent
     assert 'args' not in kwargs
+
+
+def test_a_guest_check_is_not_sent_to_an_agent_capped_below_1_5():
+    api = _api('1.4', {'results': []})
+    assert api.guest_check(None, 'compute-real', 's1', 5, []) is None
+    assert api.client.sent == []
+    api = _api('1.5', {'results': []})
+    assert api.guest_check(None, 'compute-real', 's1', 5, []) == {
+        'results': []}
+    assert [(v, m) for v, m, _ in api.client.sent] == [('1.5',
+                                                        'guest_check')]

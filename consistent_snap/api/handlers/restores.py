@@ -75,6 +75,16 @@ def verify_group_snapshot(req):
     options = {k: body[k] for k in OPTIONS if k in body}
     if body.get('keep_for'):
         options['keep_for_s'] = body['keep_for']
+    if body.get('checks'):
+        names = [c['name'] for c in body['checks']]
+        clash = sorted(set(n for n in names if names.count(n) > 1) |
+                       set(names) & set(schema.BUILT_IN_CHECKS))
+        if clash:
+            raise exception.InvalidBody(reason=(
+                'verify/checks: each check needs a name of its own, not '
+                'one of %s: %s' % (', '.join(schema.BUILT_IN_CHECKS),
+                                   ', '.join(clash))))
+        options['checks'] = body['checks']
     return _start(req, context, snap, restore_plan.VERIFY, options,
                   body.get('dry_run'))
 

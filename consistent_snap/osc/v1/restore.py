@@ -1,6 +1,8 @@
 """`openstack appgroup restore ...`: a group snapshot brought back as a set."""
 
+import argparse
 import logging
+import re
 import time
 
 from cliff import columns
@@ -46,8 +48,9 @@ class MembersColumn(columns.FormattableColumn):
                     ' (%s)' % s['error'] if s.get('error') else '')
                     for s in m.get('steps', ()) if s.get('ended_at'))))
             lines += ['  check %s: %s (%s)' % (
-                c['check'], 'passed' if c.get('passed') else 'FAILED',
-                c.get('output', '')) for c in m.get('checks', ())]
+                c['check'], {True: 'passed', False: 'FAILED'}.get(
+                    c.get('passed'), 'skipped'), c.get('output', ''))
+                for c in m.get('checks', ())]
         return '\n'.join(lines)
 
     def machine_readable(self):
@@ -69,6 +72,16 @@ def _mapping(text):
     if not sep or not old or not new:
         raise exceptions.CommandError('a map is OLD=NEW, got %r' % text)
     return old, new
+
+
+def _check(text):
+    name, sep, command = text.partition('=')
+    if not sep or not re.fullmatch(r'[A-Za-z0-9_.-]{1,64}', name) or (
+            not command.strip()):
+        raise argparse.ArgumentTypeError(
+            'a check is NAME=COMMAND (NAME: letters, digits, _ . -), got '
+            '%r' % text)
+    return name, command
 
 
 def _show(restore):
@@ -193,6 +206,13 @@ class VerifyGroupSnapshot(command.ShowOne):
             help='Only check and list the steps; create nothing')
         _add_member_and_maps(parser, VERIFY_MAPS, 'Verify')
         parser.add_argument(
+            '--check', metavar='<name=command>', type=_check,
+            action='append', dest='checks',
+            help='Also run this command in each restored guest through its '
+                 'qemu-guest-agent (sh -c); it must exit 0 within 30 s '
+                 '(repeat option for more; per member and with other exit '
+                 'codes or times: the API)')
+        parser.add_argument(
             '--keep-for', metavar='<duration>', type=common.duration_s,
             help='Keep the restored copy this long after its checks, for a '
                  'look (seconds, or e.g. 10m); then it is deleted')
@@ -210,6 +230,9 @@ class VerifyGroupSnapshot(command.ShowOne):
         attrs = _maps(parsed_args, VERIFY_MAPS)
         if parsed_args.keep_for:
             attrs['keep_for'] = parsed_args.keep_for
+        if parsed_args.checks:
+            attrs['checks'] = [{'name': name, 'command': command}
+                               for name, command in parsed_args.checks]
         if parsed_args.plan:
             return _plan_answer(client.verify_group_snapshot(
                 snapshot.id, dry_run=True, **attrs), 'verification')

@@ -1,0 +1,102 @@
+"""A guest's qemu-guest-agent, reached through this host's libvirtd.
+
+What a verification asks of a restored guest: that its agent answers, and
+the commands a person gave, each bounded by our own timeout (neither
+libvirt nor the agent bounds a command's run). guest-exec answers at once
+with a pid; its status is polled until the command exits or the time is
+up. The agent cannot kill it: a command that overran is reported so, and
+left to the guest.
+"""
+
+import base64
+import json
+import time
+
+try:
+    import libvirt
+    import libvirt_qemu
+except ImportError:  # Only hosts with Nova's libvirt driver need them.
+    libvirt = libvirt_qemu = None
+
+# Bytes of a command's output kept, each of stdout and stderr.
+OUTPUT_MAX = 2048
+POLL_S = 0.1
+
+
+class GuestAgentError(Exception):
+    """The guest agent did not answer, or refused."""
+
+
+def command(dom, execute, timeout_s, **arguments):
+    """One agent command; its 'return' value."""
+    request = {'execute': execute}
+    if arguments:
+        request['arguments'] = arguments
+    try:
+        reply = libvirt_qemu.qemuAgentCommand(
+            dom, json.dumps(request), max(1, int(timeout_s)), 0)
+    except libvirt.libvirtError as e:
+        raise GuestAgentError('%s: %s' % (execute, e.get_error_message()))
+    return json.loads(reply)['return']
+
+
+def wait_ping(dom, timeout_s):
+    """Seconds until the agent answered guest-ping (the guest may boot)."""
+    started = time.monotonic()
+    while True:
+        try:
+            command(dom, 'guest-ping', 2)
+            return time.monotonic() - started
+        except GuestAgentError:
+            if time.monotonic() - started >= timeout_s:
+                raise GuestAgentError(
+                    'qemu-guest-agent did not answer guest-ping within '
+                    '%.0f s' % timeout_s)
+            time.sleep(1)
+
+
+def _text(data):
+    raw = base64.b64decode(data or '')
+    text = raw[:OUTPUT_MAX].decode('utf-8', 'replace')
+    return text + ('...' if len(raw) > OUTPUT_MAX else '')
+
+
+def run(dom, argv, timeout_s):
+    """Run argv in the guest: {'exitcode', 'out', 'err'}, or timed_out."""
+    pid = command(dom, 'guest-exec', 5, path=argv[0], arg=list(argv[1:]),
+                  **{'capture-output': True})['pid']
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = command(dom, 'guest-exec-status', 5, pid=pid)
+        if status.get('exited'):
+            return {'exitcode': status.get('exitcode'),
+                    'signal': status.get('signal'),
+                    'out': _text(status.get('out-data')),
+                    'err': _text(status.get('err-data'))}
+        if time.monotonic() >= deadline:
+            return {'timed_out': True, 'out': '', 'err': ''}
+        time.sleep(POLL_S)
+
+
+def check(dom, ping_timeout_s, commands):
+    """A verification's checks in one guest, in order.
+
+    commands: [{'argv', 'timeout_s'}]. Returns {'ping_s': seconds until the
+    agent answered, or None; 'error': why nothing more ran, or None;
+    'results': [run()'s answer, with started_at and ended_at, per
+    command]}.
+    """
+    answer = {'ping_s': None, 'error': None, 'results': []}
+    try:
+        answer['ping_s'] = wait_ping(dom, ping_timeout_s)
+        for item in commands:
+            started = time.time()
+            try:
+                result = run(dom, item['argv'], item['timeout_s'])
+            except GuestAgentError as e:
+                result = {'error': str(e), 'out': '', 'err': ''}
+            answer['results'].append(dict(result, started_at=started,
+                                          ended_at=time.time()))
+    except GuestAgentError as e:
+        answer['error'] = str(e)
+    return answer
