@@ -599,9 +599,11 @@ def reap(conf, context, restore, notifier=None):
     """A restore whose coordinator is gone: fail it, undo what it made."""
     message = ('interrupted while %s: the coordinator driving it stopped; '
                'everything it created was deleted' % restore['status'])
+    verdict = (states.Verdict.FAILED if restore['mode'] ==
+               restore_plan.VERIFY else None)
     try:
         db_api.restore_update(context, restore['id'], {
-            'status': R.ERROR, 'error': message},
+            'status': R.ERROR, 'error': message, 'verdict': verdict},
             expected=(restore['status'],))
     except exception.RestoreInvalidState:
         return
@@ -611,6 +613,6 @@ def reap(conf, context, restore, notifier=None):
         db_api.restore_update(context, restore['id'], {'error': message},
                               expected=(R.ERROR,))
     LOG.warning('Restore %s %s', restore['id'], message)
-    restore = dict(restore, status=R.ERROR, error=message)
+    restore = dict(restore, status=R.ERROR, error=message, verdict=verdict)
     notify(notifier, context, restore, 'error')
     revoke_trust(conf, context, restore)

@@ -379,10 +379,12 @@ def test_two_restores_racing_for_the_same_fixed_ips(cli, admin_conn,
         'MacAddressInUse'))
 
 
+@pytest.mark.parametrize('command', [('restore', 'create'),
+                                     ('snapshot', 'verify')])
 def test_coordinator_killed_mid_restore_is_undone_once_restarted(
-        test_cloud, cli, admin_conn, app_snapshot):
-    restore = cli.json(DEMO, 'appgroup', 'restore', 'create',
-                       app_snapshot['id'])
+        test_cloud, cli, admin_conn, app_snapshot, command):
+    # A restore, and a verification (a restore too, with its networks).
+    restore = cli.json(DEMO, 'appgroup', *command, app_snapshot['id'])
     deadline = time.monotonic() + WAIT
     while not (restore['status'] == 'restoring' and restore['resources']):
         assert restore['status'] in ('pending', 'restoring'), restore
@@ -405,6 +407,8 @@ def test_coordinator_killed_mid_restore_is_undone_once_restarted(
                            restore['id'])
     assert 'could not delete' not in restore['error'], restore['error']
     assert _left(admin_conn, restore) == []
+    assert restore['verdict'] == ('failed' if restore['mode'] == 'verify'
+                                  else None)
 
 
 def test_a_verification_restores_an_isolated_copy_checks_it_and_goes(
