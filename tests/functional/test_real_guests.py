@@ -389,6 +389,18 @@ def test_a_killed_agent_leaves_no_guest_frozen(test_cloud, api_as, guests):
     _delete(api, snap)
 
 
+def _counted_snapshot(api, a, b):
+    """A barrier snapshot of both guests while the writer counts."""
+    writer = CounterWriter(a, b)
+    writer.start()
+    try:
+        time.sleep(1)
+        return _snapshot(api, {'servers': [a.server.id, b.server.id],
+                               'consistent': True, 'mode': 'barrier'})
+    finally:
+        writer.stop()
+
+
 def _last(text):
     values = [int(v) for v in text.split() if v.isdigit()]
     return values[-1] if values else 0
@@ -398,14 +410,7 @@ def test_a_restored_copy_boots_and_its_counters_form_a_consistent_cut(
         api_as, demo, admin, uris, guests):
     api = api_as('minicloud-demo')
     a, b = guests
-    writer = CounterWriter(a, b)
-    writer.start()
-    try:
-        time.sleep(1)
-        snap = _snapshot(api, {'servers': [a.server.id, b.server.id],
-                               'consistent': True, 'mode': 'barrier'})
-    finally:
-        writer.stop()
+    snap = _counted_snapshot(api, a, b)
     try:
         assert snap['status'] == 'available', snap['error']
         restore = restore_and_wait(api, {'group_snapshot': snap['id']})
@@ -449,14 +454,7 @@ def test_a_verification_reads_a_consistent_cut_inside_the_restored_guests(
         api_as, admin, guests):
     api = api_as('minicloud-demo')
     a, b = guests
-    writer = CounterWriter(a, b)
-    writer.start()
-    try:
-        time.sleep(1)
-        snap = _snapshot(api, {'servers': [a.server.id, b.server.id],
-                               'consistent': True, 'mode': 'barrier'})
-    finally:
-        writer.stop()
+    snap = _counted_snapshot(api, a, b)
     try:
         assert snap['status'] == 'available', snap['error']
         verification = _verified(api, snap, {'checks': [{

@@ -179,15 +179,21 @@ def test_the_app_comes_back_with_its_network_volume_and_group(
         _delete(cli, restore['id'])
 
 
+def _lone_snapshot(cli, demo, heat_app):
+    """A snapshot of its own of a server with no volume: (server, it)."""
+    server = next(s for s in heat_app['servers']
+                  if not demo.compute.get_server(s.id).attached_volumes)
+    return server, cli.json(DEMO, 'appgroup', 'snapshot', 'create',
+                            '--server', server.id, '--no-include-volumes',
+                            '--wait')
+
+
 def test_an_image_deleted_after_the_plan_is_refused_creating_nothing(
         cli, admin_conn, demo, heat_app):
     # A snapshot of its own, of a server with no volume (taken without
     # volumes, one with a volume would be refused for that): its image is
     # deleted.
-    server = next(s for s in heat_app['servers']
-                  if not demo.compute.get_server(s.id).attached_volumes)
-    snap = cli.json(DEMO, 'appgroup', 'snapshot', 'create', '--server',
-                    server.id, '--no-include-volumes', '--wait')
+    server, snap = _lone_snapshot(cli, demo, heat_app)
     try:
         assert snap['status'] == 'available', snap
         plan = cli.json(DEMO, 'appgroup', 'restore', 'create', snap['id'],
@@ -462,10 +468,7 @@ def test_a_verification_restores_an_isolated_copy_checks_it_and_goes(
 
 def test_a_verification_deletes_its_copy_and_fails_on_a_deleted_image(
         cli, admin_conn, demo, heat_app):
-    server = next(s for s in heat_app['servers']
-                  if not demo.compute.get_server(s.id).attached_volumes)
-    snap = cli.json(DEMO, 'appgroup', 'snapshot', 'create', '--server',
-                    server.id, '--no-include-volumes', '--wait')
+    server, snap = _lone_snapshot(cli, demo, heat_app)
     try:
         passed = cli.json(DEMO, 'appgroup', 'snapshot', 'verify', snap['id'],
                           '--wait')
