@@ -24,6 +24,10 @@ With --verify, the same for verifications (POST .../verify: a restore on
 isolated copies of the network, checked): from the request to the verdict,
 the whole group's against each member verified on its own, one after the
 other; each verification's own clean-up is waited for outside the windows.
+With --real-guests, the servers are QEMU guests (image guest, flavor
+m1.guest, no network) on compute-real and compute-real-2, whose
+verification also waits for each restored guest's agent and reads its
+kernel log through it: use --sizes 2.
 """
 
 import argparse
@@ -42,16 +46,21 @@ from bench_heat import _delete  # noqa: E402
 from bench_heat import _until  # noqa: E402
 from bench_real_guests import Api  # noqa: E402
 
-HOSTS = ('compute-1', 'compute-2', 'compute-3')
+FAKE = {'hosts': ('compute-1', 'compute-2', 'compute-3'), 'image': 'tiny',
+        'flavor': 'm1.tiny'}
+REAL = {'hosts': ('compute-real', 'compute-real-2'), 'image': 'guest',
+        'flavor': 'm1.guest'}
 
 
-def _servers(admin, run, size, net):
-    image = admin.image.find_image('tiny', ignore_missing=False)
-    flavor = admin.compute.find_flavor('m1.tiny', ignore_missing=False)
+def _servers(admin, run, size, net, kind):
+    image = admin.image.find_image(kind['image'], ignore_missing=False)
+    flavor = admin.compute.find_flavor(kind['flavor'], ignore_missing=False)
+    hosts = kind['hosts']
     servers = [admin.compute.create_server(
         name='cs-bench-restore-%s-%d' % (run, i), image_id=image.id,
-        flavor_id=flavor.id, networks=[{'uuid': net.id}],
-        availability_zone=HOSTS[i % len(HOSTS)]) for i in range(size)]
+        flavor_id=flavor.id,
+        networks=[{'uuid': net.id}] if kind is FAKE else 'none',
+        availability_zone=hosts[i % len(hosts)]) for i in range(size)]
     return [admin.compute.wait_for_server(s, wait=600) for s in servers]
 
 
@@ -95,8 +104,8 @@ def _delete_restore(api, restore):
             lambda r: r.json()['restore']['status'] in ('deleted', 'error'))
 
 
-def measure(admin, api, run, size, net, verify=False):
-    servers = _servers(admin, run, size, net)
+def measure(admin, api, run, size, net, verify=False, kind=FAKE):
+    servers = _servers(admin, run, size, net, kind)
     snap = None
     try:
         snap = api('POST', '/v1/group-snapshots', {'group_snapshot': {
@@ -136,7 +145,10 @@ def main():
     parser.add_argument('--sizes', type=int, nargs='+', default=[3, 10, 30])
     parser.add_argument('--verify', action='store_true',
                         help='Time verifications instead of restores')
+    parser.add_argument('--real-guests', action='store_true',
+                        help='QEMU guests on the libvirt hosts')
     args = parser.parse_args()
+    kind = REAL if args.real_guests else FAKE
     os.environ.update(cloud_plugin.env())
     admin = openstack.connect(cloud='minicloud')
     api = Api(admin)
@@ -154,7 +166,7 @@ def main():
                                     cidr='10.77.0.0/22', name=net.name)
         for size in args.sizes:
             rows.append((size,) + measure(admin, api, run, size, net,
-                                          args.verify))
+                                          args.verify, kind))
     finally:
         for port in admin.network.ports(network_id=net.id):
             if not port.device_owner.startswith('network:'):
@@ -163,10 +175,12 @@ def main():
         admin.compute.put('/os-quota-sets/%s' % project, json={
             'quota_set': {'instances': before.instances,
                           'cores': before.cores}})
-    print('\n%s (seconds), servers with a port each, on %d fake compute '
-          'hosts' % ('verification, request to the verdict' if args.verify
-                     else 'restore, request to every server ACTIVE',
-                     len(HOSTS)))
+    print('\n%s (seconds), %s' % (
+        'verification, request to the verdict' if args.verify else
+        'restore, request to every server ACTIVE',
+        'QEMU guests on %s' % ' and '.join(kind['hosts'])
+        if args.real_guests else 'servers with a port each, on %d fake '
+        'compute hosts' % len(kind['hosts'])))
     print('%7s %9s %9s %11s %14s %9s' % (
         'members', 'group', 'ready_s', 'one-by-one', 'one alone mean',
         'ratio'))
