@@ -171,17 +171,22 @@ def _steps(member):
                      for s in member.get('steps') or () if s.get('ended_at'))
 
 
+def _checks(member):
+    """A verification's checks of the member: 'server_active passed, ...'."""
+    return ', '.join('%s %s' % (c['check'], {
+        True: 'passed', None: 'skipped'}.get(
+            c.get('passed'), 'FAILED: %s' % c.get('output')))
+        for c in member.get('checks') or ())
+
+
 class RestoreMembersTable(tables.DataTable):
     name = tables.Column('name', verbose_name=_('Server'))
     restored = tables.Column(
         lambda m: m.get('new_server_id') or _('in place'),
         verbose_name=_('Restored as'))
     steps = tables.Column(_steps, verbose_name=_('Steps'), empty_value='-')
-    checks = tables.Column(
-        lambda m: ', '.join('%s %s' % (c['check'], 'passed' if c.get('passed')
-                                       else 'FAILED: %s' % c.get('output'))
-                            for c in m.get('checks') or ()),
-        verbose_name=_('Checks'), empty_value='-')
+    checks = tables.Column(_checks, verbose_name=_('Checks'),
+                           empty_value='-')
     ready = tables.Column(
         lambda m: '-' if m.get('active_s') is None else '%.1f' % m[
             'active_s'], verbose_name=_('Ready after (s)'))
