@@ -336,28 +336,41 @@ def until_answering(ping, timeout=60):
                 raise
 
 
-def restore_and_wait(api, body, timeout=300):
-    """POST a restore; it once it is available or error."""
-    response = api('POST', '/v1/restores', json={'restore': body})
-    assert response.status_code == 202, response.text
-    path = '/v1/restores/%s' % response.json()['restore']['id']
+def _restore_until(api, restore_id, done, timeout):
+    """The restore once done(it), polled every second."""
+    path = '/v1/restores/%s' % restore_id
     deadline = time.monotonic() + timeout
     while True:
         restore = api('GET', path).json()['restore']
-        if restore['status'] in ('available', 'error'):
+        if done(restore):
             return restore
         assert time.monotonic() < deadline, restore
         time.sleep(1)
 
 
+def _accepted(response):
+    assert response.status_code == 202, response.text
+    return response.json()['restore']['id']
+
+
+def restore_and_wait(api, body, timeout=300):
+    """POST a restore; it once it is available or error."""
+    restore_id = _accepted(api('POST', '/v1/restores',
+                               json={'restore': body}))
+    return _restore_until(api, restore_id, lambda r: r['status'] in (
+        'available', 'error'), timeout)
+
+
+def verify_and_wait(api, snapshot_id, body, timeout=300):
+    """POST a verification; it once it has its verdict and is cleaned up."""
+    restore_id = _accepted(api('POST', '%s/%s/verify' % (
+        SNAPSHOTS, snapshot_id), json={'verify': body}))
+    return _restore_until(api, restore_id, lambda r: r['status'] in (
+        'deleted', 'error'), timeout)
+
+
 def delete_restore(api, restore, timeout=300):
     """DELETE a restore; return once it is no longer deleting."""
-    path = '/v1/restores/%s' % restore['id']
-    api('DELETE', path)
-    deadline = time.monotonic() + timeout
-    while True:
-        restore = api('GET', path).json()['restore']
-        if restore['status'] != 'deleting':
-            return restore
-        assert time.monotonic() < deadline, 'the restore is still deleting'
-        time.sleep(1)
+    api('DELETE', '/v1/restores/%s' % restore['id'])
+    return _restore_until(api, restore['id'],
+                          lambda r: r['status'] != 'deleting', timeout)

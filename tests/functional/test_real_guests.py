@@ -30,6 +30,7 @@ from tests.functional.conftest import delete_restore
 from tests.functional.conftest import restart_daemon
 from tests.functional.conftest import restore_and_wait
 from tests.functional.conftest import SNAPSHOTS
+from tests.functional.conftest import verify_and_wait
 from tests.functional.conftest import wait_for_snapshot
 
 HOSTS = ('compute-real', 'compute-real-2')
@@ -435,21 +436,6 @@ def test_a_restored_copy_boots_and_its_counters_form_a_consistent_cut(
         _delete(api, snap)
 
 
-def _verified(api, snap, body, timeout=WAIT):
-    """POST a verification; it once it has its verdict and is cleaned up."""
-    response = api('POST', '%s/%s/verify' % (SNAPSHOTS, snap['id']),
-                   json={'verify': body})
-    assert response.status_code == 202, response.text
-    path = '/v1/restores/%s' % response.json()['restore']['id']
-    deadline = time.monotonic() + timeout
-    while True:
-        verification = api('GET', path).json()['restore']
-        if verification['status'] in ('deleted', 'error'):
-            return verification
-        assert time.monotonic() < deadline, verification
-        time.sleep(1)
-
-
 def test_a_verification_reads_a_consistent_cut_inside_the_restored_guests(
         api_as, admin, guests):
     api = api_as('minicloud-demo')
@@ -457,7 +443,7 @@ def test_a_verification_reads_a_consistent_cut_inside_the_restored_guests(
     snap = _counted_snapshot(api, a, b)
     try:
         assert snap['status'] == 'available', snap['error']
-        verification = _verified(api, snap, {'checks': [{
+        verification = verify_and_wait(api, snap['id'], {'checks': [{
             'name': 'counter', 'command': 'busybox tail -n 1 %s' % COUNTER,
             'timeout_s': 20}]})
         assert verification['verdict'] == 'passed', verification['error']
@@ -496,7 +482,7 @@ def test_a_check_failing_in_a_guest_fails_the_verification_naming_it(
                            'consistent': True, 'mode': 'barrier'})
     try:
         assert snap['status'] == 'available', snap['error']
-        verification = _verified(api, snap, {'checks': [{
+        verification = verify_and_wait(api, snap['id'], {'checks': [{
             'name': 'no-such-file', 'command': 'cat /mnt/d0/nothing-here',
             'timeout_s': 10}, {'name': 'hangs', 'command': 'sleep 30',
                                'timeout_s': 2}]})
