@@ -590,9 +590,10 @@ class Plan:
                     asked = self._checks_of(member)
                     steps.append({
                         'stage': stage, 'server_id': member['server_id'],
-                        'action': 'check that %s is ACTIVE, answers its guest '
-                                  'agent and mounted its file systems clean'
-                                  '%s' % (member['name'], (
+                        'action': 'check that %s is ACTIVE and, where its '
+                                  'host reaches a guest agent, that the agent '
+                                  'answers and the file systems mounted '
+                                  'clean%s' % (member['name'], (
                                       ', then run %s in it' % ', '.join(
                                           asked)) if asked else '')})
                     continue

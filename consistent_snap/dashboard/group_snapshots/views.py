@@ -107,7 +107,9 @@ class RestoreView(views.FormView):
 class RestoreDetailView(tables.DataTableView):
     table_class = gs_tables.RestoreMembersTable
     template_name = 'consistent_snap/restore_detail.html'
-    page_title = _('Restore {{ restore.id }}')
+    # A verification is a restore of mode verify: named as what it is.
+    page_title = _('{% if restore.mode == "verify" %}Verification'
+                   '{% else %}Restore{% endif %} {{ restore.id }}')
 
     @memoized.memoized_method
     def _restore(self):
