@@ -184,7 +184,7 @@ class RestoreRun:
             discard(self.conf, self.context, self.restore)
 
     def _available(self, plan):
-        values = {'members': self._evidence()}
+        values = {}
         ready_s = time.time() - self._requested_at()
         if plan.mode == restore_plan.VERIFY:
             levels = {m['server_id']: m['consistency']
@@ -194,7 +194,7 @@ class RestoreRun:
                 self.restore['options'].get('checks')).run(
                     self._user(), plan.members, self.evidence, levels)
             values.update(
-                members=self._evidence(), error='; '.join(failures) or None,
+                error='; '.join(failures) or None,
                 verdict=(states.Verdict.FAILED if failures else
                          states.Verdict.PASSED))
             keep_for_s = self.restore['options'].get('keep_for_s')
@@ -204,7 +204,9 @@ class RestoreRun:
             # To every check passed; a failed one proves nothing ready.
             ready_s = None if failures else time.time() - (
                 self._requested_at())
-        self._move(R.AVAILABLE, ready_s=ready_s, **values)
+        # The evidence once the checks added theirs.
+        self._move(R.AVAILABLE, ready_s=ready_s, members=self._evidence(),
+                   **values)
         LOG.info('Restore %s available: %d servers%s%s', self.id,
                  len(plan.members), ' in %.1f s' % ready_s if ready_s else '',
                  ', verification %s' % values['verdict'] if

@@ -193,8 +193,10 @@ class VerifyGroupSnapshot(command.ShowOne):
 
     A restore of mode verify, on copies of the members' networks with the
     same CIDRs and no router, with every recorded address; each member is
-    then checked (its server ACTIVE), the verdict is recorded on the
-    restore and the snapshot, and everything is deleted (after --keep-for).
+    then checked (its server ACTIVE; where its host reaches a guest agent,
+    the agent answers and the file systems mounted clean; each --check),
+    the verdict is recorded on the restore and the snapshot, and everything
+    is deleted (after --keep-for).
     """
 
     def get_parser(self, prog_name):
