@@ -40,7 +40,7 @@ def _wanted_bridge(tap_dir, tap):
 
 def wire(tap_dir):
     links = _links()
-    for name, link in links.items():
+    for name, link in list(links.items()):
         bridge = name.startswith('tap') and _wanted_bridge(tap_dir, name)
         if not bridge or link.get('master') == bridge:
             continue
