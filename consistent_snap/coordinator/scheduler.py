@@ -25,6 +25,7 @@ from consistent_snap.db import api as db_api
 from consistent_snap import exception
 from consistent_snap import figures
 from consistent_snap import members
+from consistent_snap.restore import checks
 from consistent_snap.restore import plan as restore_plan
 from consistent_snap import schedule
 from consistent_snap import snapshot_request
@@ -233,7 +234,8 @@ class Scheduler:
         restore = db_api.restore_create(context, {
             'group_snapshot_id': snap['id'], 'project_id': snap['project_id'],
             'status': states.Restore.PENDING, 'mode': restore_plan.VERIFY,
-            'options': {}, 'requested_by': requested_by(policy['id']),
+            'options': {'checks': checks.of_snapshot(context, snap, None)},
+            'requested_by': requested_by(policy['id']),
             'trust_id': policy['trust_id']})
         LOG.info('Backup policy %s verifies group snapshot %s: verification '
                  '%s', policy['id'], snap['id'], restore['id'])

@@ -30,6 +30,8 @@ class AppGroup(Base):
                              default='barrier')
     quiesce = sa.Column(sa.Boolean, nullable=False, default=True)
     consistent = sa.Column(sa.Boolean, nullable=False, default=True)
+    # What each verification of its snapshots checks in the guests.
+    checks = sa.Column(sa.JSON, nullable=True)
 
 
 class GroupSnapshot(Base):

@@ -10,14 +10,21 @@ evidence. Per member:
   quiesces guests through it; elsewhere skipped, passed None);
 - filesystems_clean: its kernel log shows no journal replayed at mount,
   which a capture made while the guest was frozen must not need;
-- each check of the request for it: a command run in the guest through
-  guest-exec, passed when it exits with the expected code in its time.
+- each check of its app group and of the request for it (the request's
+  replacing the group's of the same name), run in its guest through
+  guest-exec: a command, passed when it exits with the expected code in
+  its time; or a TCP port, passed when the member named by `to` (itself
+  without it) accepts a connection on its restored address, from inside
+  the isolated network.
 
 The guest's checks run on the host of the restored server, by its
 consistent-snap-agent (agent RPC 1.5).
 """
 
 import time
+
+from consistent_snap.db import api as db_api
+from consistent_snap import exception
 
 OUTPUT_MAX = 2048
 # Seconds for a restored guest's agent to answer: it boots first.
@@ -31,6 +38,42 @@ KERNEL_LOG = {'argv': ['/bin/sh', '-c', (
 # What ext4 (and XFS) log when they replay a journal at mount.
 REPLAYED = ('recovery complete', 'Ending clean mount', 'orphan cleanup')
 FROZEN_LEVELS = ('filesystem', 'application')
+# Opens a TCP connection ($1 address, $2 port, $3 seconds) from the guest:
+# through bash's /dev/tcp where there is bash, else busybox nc, which ends
+# at once when refused or unreachable (exit 1), and once accepted waits for
+# the server (so still running when cut: accepted).
+TCP_CONNECT = (
+    'a=$1 p=$2 t=$3\n'
+    'if command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null '
+    '2>&1; then\n'
+    '  timeout "$t" bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$a" "$p" '
+    '2>/dev/null; rc=$?\n'
+    'else\n'
+    '  busybox timeout $((t + 2)) busybox nc -w "$t" "$a" "$p" </dev/null '
+    '>/dev/null 2>&1; rc=$?\n'
+    '  [ $rc -eq 143 ] && rc=0\n'
+    'fi\n'
+    'if [ $rc -eq 0 ]; then echo "connected to $a:$p"; else\n'
+    '  echo "no connection to $a:$p (refused, unreachable or no answer in '
+    '${t}s)"; exit 1; fi\n')
+
+
+def of_snapshot(context, snap, requested):
+    """The checks of a verification of snap.
+
+    Its app group's (if the group still exists), each replaced by the
+    request's of the same name.
+    """
+    stored = []
+    if snap['app_group_id']:
+        try:
+            stored = db_api.app_group_get(context, snap['app_group_id'])[
+                'checks'] or []
+        except exception.AppGroupNotFound:
+            pass
+    names = {c['name'] for c in requested or ()}
+    return [c for c in stored if c['name'] not in names] + list(
+        requested or ())
 
 
 def _record(check, passed, output, started_at, ended_at=None):
@@ -51,11 +94,28 @@ def _exec_output(result):
     return text
 
 
+def _server(conn, member):
+    try:
+        return conn.compute.get_server(member['new_server_id'])
+    except Exception as e:
+        return e
+
+
+def _address(server):
+    """The restored server's first fixed IPv4 address, if any."""
+    if isinstance(server, Exception):
+        return None
+    return next((a['addr'] for addresses in (server.addresses or {}).values()
+                 for a in addresses if a.get('version') == 4 and
+                 a.get('OS-EXT-IPS:type', 'fixed') == 'fixed'), None)
+
+
 class Checks:
     """The checks of one verification.
 
-    requested: the request's, [{'name', 'command', 'timeout_s',
-    'expect_exit', 'members'}]; agents: the coordinator's AgentAPI.
+    requested: of_snapshot's, [{'name', 'command' or 'port' and 'to',
+    'timeout_s', 'expect_exit', 'members'}] (api/schemas/checks.py);
+    agents: the coordinator's AgentAPI.
     """
 
     def __init__(self, context, admin, agents, requested):
@@ -63,6 +123,8 @@ class Checks:
         self.admin = admin
         self.agents = agents
         self.requested = requested or []
+        # Server id and name at snapshot time -> the restored address.
+        self.addresses = {}
 
     def _wanted(self, member):
         return [c for c in self.requested if not c.get('members') or
@@ -81,9 +143,15 @@ class Checks:
             return max((s.get('ended_at') or 0 for s in steps
                         if s['step'] == 'server'), default=0)
 
+        servers = {m['server_id']: _server(conn, m) for m in members}
+        for member in members:
+            address = _address(servers[member['server_id']])
+            if address:
+                self.addresses[member['server_id']] = address
+                self.addresses[member['server_name']] = address
         failures = []
         for member in sorted(members, key=came_up):
-            records = self._member(conn, member,
+            records = self._member(member, servers[member['server_id']],
                                    levels.get(member['server_id']))
             evidence[member['server_id']]['checks'] = records
             failures += ['check %s of %s (from server %s) failed: %s' % (
@@ -91,25 +159,33 @@ class Checks:
                 r['output']) for r in records if r['passed'] is False]
         return failures
 
-    def _member(self, conn, member, level):
+    def _member(self, member, server, level):
         started = time.time()
-        try:
-            server = conn.compute.get_server(member['new_server_id'])
-            output = 'server %s is %s%s' % (server.id, server.status, (
-                ': %s' % server.fault['message'] if (server.fault or {}).get(
-                    'message') else ''))
-            records = [_record('server_active', server.status == 'ACTIVE',
-                               output, started)]
-        except Exception as e:
+        if isinstance(server, Exception):
             return [_record('server_active', False,
-                            'could not be read: %s' % e, started)]
-        return records + self._guest(member, level)
+                            'could not be read: %s' % server, started)]
+        output = 'server %s is %s%s' % (server.id, server.status, (
+            ': %s' % server.fault['message'] if (server.fault or {}).get(
+                'message') else ''))
+        return [_record('server_active', server.status == 'ACTIVE', output,
+                        started)] + self._guest(member, level)
+
+    def _command(self, check, member):
+        """What the guest runs for check; None: nothing it can run."""
+        timeout_s = check.get('timeout_s', 30)
+        if 'command' in check:
+            return {'argv': ['/bin/sh', '-c', check['command']],
+                    'timeout_s': timeout_s}
+        address = self.addresses.get(check.get('to') or member['server_id'])
+        return address and {
+            'argv': ['/bin/sh', '-c', TCP_CONNECT, 'tcp-check', address,
+                     str(check['port']), str(timeout_s)],
+            'timeout_s': timeout_s + 5}
 
     def _guest(self, member, level):
-        wanted = self._wanted(member)
-        commands = [KERNEL_LOG] + [
-            {'argv': ['/bin/sh', '-c', c['command']],
-             'timeout_s': c.get('timeout_s', 30)} for c in wanted]
+        wanted = [(c, self._command(c, member)) for c in self._wanted(member)]
+        commands = [KERNEL_LOG] + [command for _, command in wanted
+                                   if command]
         started = time.time()
         try:
             host = self.admin.compute.get_server(
@@ -129,12 +205,19 @@ class Checks:
             records = [_record('guest_agent', None if answer.get('skipped')
                                else False, reason, started)]
             return records + [_record(c['name'], False, 'not run: %s' % (
-                reason), started) for c in wanted]
+                reason), started) for c, _ in wanted]
         records = [_record('guest_agent', True, 'answered guest-ping after '
                            '%.1f s' % answer['ping_s'], started)]
         log, *results = answer['results']
         records.append(self._clean(log, level))
-        for check, result in zip(wanted, results):
+        results = iter(results)
+        for check, command in wanted:
+            if not command:
+                records.append(_record(check['name'], False, (
+                    'not run: %s has no restored address' % (
+                        check.get('to') or member['name'])), started))
+                continue
+            result = next(results)
             passed = not result.get('error') and not result.get(
                 'timed_out') and result.get('exitcode') == check.get(
                     'expect_exit', 0)

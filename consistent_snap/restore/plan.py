@@ -315,7 +315,8 @@ class Plan:
         known = {ref for m in self.members
                  for ref in (m['server_id'], m['server_name'])}
         for check in self.options.get('checks') or ():
-            unknown = sorted(set(check.get('members') or ()) - known)
+            unknown = sorted(set(check.get('members') or ()) - known | (
+                {check['to']} - known if check.get('to') else set()))
             if unknown:
                 self.problems.append(_problem(None, 'checks', (
                     'check %s names no member being verified: %s' % (

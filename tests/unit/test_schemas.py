@@ -1,6 +1,7 @@
 import pytest
 
 from consistent_snap.api.schemas import app_groups as schema
+from consistent_snap.api.schemas import checks
 from consistent_snap.api import util
 from consistent_snap import exception
 from consistent_snap.resolvers import heat
@@ -66,3 +67,36 @@ def test_update_needs_a_field_and_a_source_with_a_new_type():
 def test_resolver_schemas(resolver, good, bad, expected):
     util.validate(good, resolver.schema)
     assert expected in _error(bad, resolver.schema)
+
+
+@pytest.mark.parametrize('checks_, expected', [
+    ([{'name': 'c'}], 'check c needs either a command or a port'),
+    ([{'name': 'c', 'command': 'true', 'port': 5432}],
+     'check c needs either a command or a port'),
+    ([{'name': 'c', 'command': 'true', 'to': 'db-0'}],
+     'check c: to goes with port only'),
+    ([{'name': 'c', 'port': 80, 'expect_exit': 1}],
+     'check c: expect_exit goes with command only'),
+    ([{'name': 'c', 'port': 80}, {'name': 'c', 'command': 'true'}],
+     'each check needs a name of its own, not one of server_active, '
+     'guest_agent, filesystems_clean: c'),
+    ([{'name': 'guest_agent', 'command': 'true'}],
+     'each check needs a name of its own, not one of server_active, '
+     'guest_agent, filesystems_clean: guest_agent'),
+])
+def test_a_check_is_a_command_or_a_port_with_a_name_of_its_own(
+        checks_, expected):
+    body = {'app_group': dict(GOOD['app_group'], checks=checks_)}
+    util.validate(body, schema.create(TYPES))  # The shapes are fine...
+    with pytest.raises(exception.InvalidBody) as e:  # ...the rules not.
+        checks.validate(checks_, 'app_group/checks')
+    assert str(e.value).endswith('app_group/checks: ' + expected)
+
+
+def test_a_port_and_a_command_check_pass():
+    checks.validate([{'name': 'db-port', 'port': 5432, 'to': 'db-0'},
+                     {'name': 'rows', 'command': 'psql -c "select 1"',
+                      'expect_exit': 0, 'members': ['db-0']}], 'verify')
+    assert 'port: 0 is less than the minimum of 1' in _error(
+        {'app_group': dict(GOOD['app_group'], checks=[
+            {'name': 'p', 'port': 0}])}, schema.create(TYPES))

@@ -13,16 +13,28 @@ MEMBER = {'server_id': 's1', 'server_name': 'db-0', 'name': 'db-0-verify-r1',
           'new_server_id': 'n1'}
 
 
+OTHER = {'server_id': 's2', 'server_name': 'web-0', 'name': 'web-0-verify-r1',
+         'new_server_id': 'n2'}
+
+
 class _Nova:
     """conn.compute.get_server, as the SDK answers it."""
 
-    def __init__(self, status='ACTIVE'):
+    def __init__(self, status='ACTIVE', addresses=None):
         self.compute = self
         self.status = status
+        # {new server id: fixed IPv4}
+        self.addresses = addresses or {'n1': '10.30.0.5', 'n2': '10.30.0.6'}
 
     def get_server(self, server_id):
-        return types.SimpleNamespace(id=server_id, status=self.status,
-                                     fault=None, compute_host='compute-real')
+        address = self.addresses.get(server_id)
+        return types.SimpleNamespace(
+            id=server_id, status=self.status, fault=None,
+            compute_host='compute-real',
+            addresses={'app-net-verify-r1': [{
+                'version': 4, 'addr': address, 'OS-EXT-IPS:type': 'fixed',
+                'OS-EXT-IPS-MAC:mac_addr': 'fa:16:3e:00:00:01'}]} if (
+                    address) else {})
 
 
 class _Agents:
@@ -118,3 +130,59 @@ def test_a_server_no_longer_active_fails():
         _result('')]}, status='ERROR')
     assert found['server_active']['passed'] is False
     assert failures[0].startswith('check server_active of db-0-verify-r1')
+
+
+def _run_two(answer, requested, addresses=None):
+    agents = _Agents(answer)
+    evidence = {m['server_id']: {'steps': [
+        {'step': 'server', 'ended_at': t}]} for m, t in ((MEMBER, 5.0),
+                                                         (OTHER, 6.0))}
+    failures = checks.Checks(None, _Nova(), agents, list(requested)).run(
+        _Nova(addresses=addresses), [MEMBER, OTHER], evidence,
+        {'s1': 'filesystem', 's2': 'filesystem'})
+    return failures, evidence, agents.sent
+
+
+def test_a_port_check_connects_from_the_guest_to_the_named_members_address():
+    answer = {'ping_s': 1.0, 'error': None, 'results': [
+        _result(''), _result('connected to 10.30.0.5:5432\n')]}
+    port = {'name': 'db-port', 'port': 5432, 'to': 'db-0',
+            'members': ['web-0'], 'timeout_s': 4}
+    failures, evidence, sent = _run_two(answer, [port])
+    assert failures == []
+    # Run in web-0's guest only, to db-0's restored address.
+    [(_, server_id, commands)] = [s for s in sent if len(s[2]) > 1]
+    assert server_id == 'n2'
+    argv = commands[1]['argv']
+    assert argv[:2] == ['/bin/sh', '-c'] and argv[2] == checks.TCP_CONNECT
+    assert argv[3:] == ['tcp-check', '10.30.0.5', '5432', '4']
+    assert commands[1]['timeout_s'] == 9
+    [found] = [c for c in evidence['s2']['checks'] if c['check'] == 'db-port']
+    assert found['passed'] is True
+    assert found['output'] == 'exit 0; stdout: connected to 10.30.0.5:5432'
+    assert 'db-port' not in [c['check'] for c in evidence['s1']['checks']]
+
+
+def test_a_port_refused_or_unreachable_fails_naming_it():
+    answer = {'ping_s': 1.0, 'error': None, 'results': [
+        _result(''), _result('no connection to 10.30.0.5:7 (refused, '
+                             'unreachable or no answer in 30s)\n',
+                             exitcode=1)]}
+    failures, _, sent = _run(answer, [{'name': 'echo', 'port': 7}])
+    # Without `to`, the member's own restored address.
+    assert sent[0][2][1]['argv'][4:6] == ['10.30.0.5', '7']
+    assert failures == [
+        'check echo of db-0-verify-r1 (from server s1) failed: exit 1; '
+        'stdout: no connection to 10.30.0.5:7 (refused, unreachable or no '
+        'answer in 30s)']
+
+
+def test_a_port_of_a_member_without_an_address_fails_without_running():
+    answer = {'ping_s': 1.0, 'error': None, 'results': [_result('')]}
+    failures, _, sent = _run_two(answer, [
+        {'name': 'db-port', 'port': 5432, 'to': 'db-0',
+         'members': ['web-0']}], addresses={'n2': '10.30.0.6'})
+    assert all(len(commands) == 1 for _, _, commands in sent)
+    assert failures == [
+        'check db-port of web-0-verify-r1 (from server s2) failed: not run: '
+        'db-0 has no restored address']

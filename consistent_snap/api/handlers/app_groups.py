@@ -7,6 +7,7 @@ from oslo_log import log as logging
 import webob.dec
 
 from consistent_snap.api.schemas import app_groups as schema
+from consistent_snap.api.schemas import checks
 from consistent_snap.api import util
 from consistent_snap import clients
 from consistent_snap.db import api as db_api
@@ -26,6 +27,7 @@ FIELDS = ('id', 'project_id', 'name', 'description', 'source_type',
 def _view(req, group):
     view = {f: group[f] for f in FIELDS}
     view['source'] = group['source_ref']
+    view['checks'] = group['checks'] or []
     view['links'] = [{'rel': 'self',
                       'href': util.url(req, 'v1', 'app-groups', group['id'])},
                      {'rel': 'members',
@@ -84,6 +86,7 @@ def create_app_group(req):
     context = util.context(req)
     policy.authorize(context, rules.CREATE)
     body = util.extract_json(req, schema.create(_source_types()))['app_group']
+    checks.validate(body.get('checks') or (), 'app_group/checks')
     source = body.pop('source')
     values = dict(body, project_id=context.project_id,
                   source_ref=_check_source(context, context.project_id,
@@ -130,6 +133,7 @@ def update_app_group(req):
     context, group = _get(req, rules.UPDATE)
     values = util.extract_json(req, schema.update(_source_types()))[
         'app_group']
+    checks.validate(values.get('checks') or (), 'app_group/checks')
     if 'source' in values:
         source_type = values.setdefault(
             'source_type', _type_of(values['source'], group['source_type']))

@@ -9,6 +9,7 @@ from oslo_log import log as logging
 import webob.dec
 
 from consistent_snap.api.handlers import group_snapshots
+from consistent_snap.api.schemas import checks as check_schema
 from consistent_snap.api.schemas import restores as schema
 from consistent_snap.api import util
 from consistent_snap import clients
@@ -17,6 +18,7 @@ from consistent_snap import exception
 from consistent_snap.policies import group_snapshots as snapshot_rules
 from consistent_snap.policies import restores as rules
 from consistent_snap import policy
+from consistent_snap.restore import checks
 from consistent_snap.restore import plan as restore_plan
 from consistent_snap import states
 from consistent_snap import trusts
@@ -75,16 +77,8 @@ def verify_group_snapshot(req):
     options = {k: body[k] for k in OPTIONS if k in body}
     if body.get('keep_for'):
         options['keep_for_s'] = body['keep_for']
-    if body.get('checks'):
-        names = [c['name'] for c in body['checks']]
-        clash = sorted(set(n for n in names if names.count(n) > 1) |
-                       set(names) & set(schema.BUILT_IN_CHECKS))
-        if clash:
-            raise exception.InvalidBody(reason=(
-                'verify/checks: each check needs a name of its own, not '
-                'one of %s: %s' % (', '.join(schema.BUILT_IN_CHECKS),
-                                   ', '.join(clash))))
-        options['checks'] = body['checks']
+    check_schema.validate(body.get('checks') or (), 'verify/checks')
+    options['checks'] = checks.of_snapshot(context, snap, body.get('checks'))
     return _start(req, context, snap, restore_plan.VERIFY, options,
                   body.get('dry_run'))
 

@@ -1,5 +1,6 @@
 """Request bodies of /v1/app-groups."""
 
+from consistent_snap.api.schemas import checks
 from consistent_snap import states
 
 MODES = list(states.MODES)
@@ -24,6 +25,8 @@ def _body(source_types, **rules):
             'default_mode': {'type': 'string', 'enum': MODES},
             'quiesce': {'type': 'boolean'},
             'consistent': {'type': 'boolean'},
+            # Run by every verification of the group's snapshots.
+            'checks': checks.CHECKS,
         },
         'additionalProperties': False,
     }

@@ -1,5 +1,7 @@
 """Request bodies of /v1/restores."""
 
+from consistent_snap.api.schemas import checks
+
 MODES = ['new', 'in_place']
 _REF = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 _MAP = {'type': 'object', 'maxProperties': 100,
@@ -38,23 +40,6 @@ CREATE = {
 
 # A week: a verification kept for a look longer is a restore.
 KEEP_FOR_MAX_S = 7 * 86400
-# What every verification checks; a request's checks take other names.
-BUILT_IN_CHECKS = ('server_active', 'guest_agent', 'filesystems_clean')
-_CHECK = {
-    'type': 'object',
-    'properties': {
-        'name': {'type': 'string', 'pattern': '^[A-Za-z0-9_.-]{1,64}$'},
-        # Run by /bin/sh -c in the guest, through qemu-guest-agent.
-        'command': {'type': 'string', 'minLength': 1, 'maxLength': 4096},
-        'timeout_s': {'type': 'integer', 'minimum': 1, 'maximum': 3600},
-        'expect_exit': {'type': 'integer', 'minimum': 0, 'maximum': 255},
-        # Server ids or names, at snapshot time; all members without it.
-        'members': CREATE['properties']['restore']['properties']['members'],
-    },
-    'required': ['name', 'command'],
-    'additionalProperties': False,
-}
-
 VERIFY = {
     'type': 'object',
     'properties': {
@@ -69,8 +54,7 @@ VERIFY = {
                 # Seconds the copy stays up after its checks, for a look.
                 'keep_for': {'type': 'integer', 'minimum': 0,
                              'maximum': KEEP_FOR_MAX_S},
-                'checks': {'type': 'array', 'maxItems': 20,
-                           'items': _CHECK},
+                'checks': checks.CHECKS,
                 'dry_run': {'type': 'boolean'},
             },
             'additionalProperties': False,
