@@ -101,6 +101,31 @@ def test_set_takes_name_and_settings():
     assert app_group.settings_from_args(args) == {'default_mode': 'priority'}
 
 
+def test_checks_of_both_kinds_are_sent_in_order_given():
+    args = _create('--tag', 't', '--check', 'rows=psql -c "select 1"',
+                   '--port-check', 'db=db-0:5432', '--port-check', 'ssh=22')
+    assert app_group.settings_from_args(args) == {'checks': [
+        {'name': 'rows', 'command': 'psql -c "select 1"'},
+        {'name': 'db', 'port': 5432, 'to': 'db-0'},
+        {'name': 'ssh', 'port': 22}]}
+
+
+@pytest.mark.parametrize('option, value', [
+    ('--port-check', 'db=db-0:http'), ('--port-check', 'db=70000'),
+    ('--port-check', 'db'), ('--check', 'no command'), ('--check', 'x=')])
+def test_a_malformed_check_is_a_usage_error(option, value, capsys):
+    with pytest.raises(SystemExit) as error:
+        _create('--tag', 't', option, value)
+    assert error.value.code == 2
+    assert 'a %scheck is NAME=' % ('port ' if 'port' in option else '') in (
+        capsys.readouterr().err)
+
+
+def test_set_no_checks_removes_them():
+    args = _parse(app_group.SetAppGroup, ['web', '--no-checks'])
+    assert app_group.settings_from_args(args) == {'checks': []}
+
+
 def test_delete_takes_several_app_groups():
     args = _parse(app_group.DeleteAppGroup, ['a', 'b'])
     assert args.app_groups == ['a', 'b']

@@ -19,7 +19,7 @@ SOURCE_OPTIONS = {'heat': '--heat-stack', 'server_group': '--server-group',
 
 SHOW_COLUMNS = ('id', 'name', 'description', 'project_id', 'source_type',
                 'source', 'default_mode', 'quiesce', 'consistent',
-                'include_volumes', 'created_at', 'updated_at')
+                'include_volumes', 'checks', 'created_at', 'updated_at')
 LIST_COLUMNS = ('ID', 'Name', 'Source Type', 'Default Mode')
 LIST_LONG_COLUMNS = ('Description', 'Source', 'Quiesce', 'Consistent',
                      'Include Volumes')
@@ -35,6 +35,17 @@ class SourceColumn(format_columns.DictColumn):
         flat = {key: utils.format_list(value) if isinstance(value, list)
                 else value for key, value in (self._value or {}).items()}
         return utils.format_dict(flat)
+
+
+class ChecksColumn(format_columns.ListColumn):
+    """Checks, one 'name: what' per line."""
+
+    def human_readable(self):
+        return '\n'.join('%s: %s%s' % (c['name'], c['command'] if (
+            'command' in c) else 'TCP port %s of %s' % (
+                c['port'], c.get('to') or 'each member'), (
+            ' (%s)' % ', '.join(c['members']) if c.get('members') else ''))
+            for c in self._value or ())
 
 
 class VolumesColumn(format_columns.ListDictColumn):
@@ -69,6 +80,8 @@ def _add_settings(parser):
         default=None,
         help="Snapshot the servers' attached volumes too "
              '(--no-include-volumes: images only)')
+    common.add_check_options(parser, 'when a snapshot of the group is '
+                                     'verified')
 
 
 def settings_from_args(parsed_args):
@@ -77,7 +90,10 @@ def settings_from_args(parsed_args):
                 'default_mode': parsed_args.mode,
                 'quiesce': parsed_args.quiesce,
                 'consistent': parsed_args.consistent,
-                'include_volumes': parsed_args.include_volumes}
+                'include_volumes': parsed_args.include_volumes,
+                'checks': common.checks_from_args(parsed_args)}
+    if getattr(parsed_args, 'no_checks', False) and not settings['checks']:
+        settings['checks'] = []
     return {key: value for key, value in settings.items()
             if value is not None}
 
@@ -111,7 +127,8 @@ def source_from_args(parsed_args):
 
 def _show(group):
     return SHOW_COLUMNS, utils.get_item_properties(
-        group, SHOW_COLUMNS, formatters={'source': SourceColumn})
+        group, SHOW_COLUMNS, formatters={'source': SourceColumn,
+                                         'checks': ChecksColumn})
 
 
 def _find(client, name_or_id):
@@ -223,6 +240,10 @@ class SetAppGroup(command.Command):
         parser.add_argument('--name', metavar='<name>',
                             help='New app group name')
         _add_settings(parser)
+        parser.add_argument(
+            '--no-checks', action='store_true',
+            help="Remove the group's checks (--check and --port-check "
+                 'replace them all)')
         return parser
 
     @common.api_errors

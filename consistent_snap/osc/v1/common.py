@@ -162,3 +162,52 @@ def list_rows(list_items, parsed_args, columns, long_columns,
     return headings, [utils.get_item_properties(item, attributes,
                                                 formatters=formatters)
                       for item in list_items(**query)]
+
+
+_CHECK_NAME = r'[A-Za-z0-9_.-]{1,64}'
+
+
+def _command_check(text):
+    name, sep, command = text.partition('=')
+    if not sep or not re.fullmatch(_CHECK_NAME, name) or not command.strip():
+        raise argparse.ArgumentTypeError(
+            'a check is NAME=COMMAND (NAME: letters, digits, _ . -), got '
+            '%r' % text)
+    return {'name': name, 'command': command}
+
+
+def _port_check(text):
+    name, sep, target = text.partition('=')
+    to, _, port = target.rpartition(':')
+    if not sep or not re.fullmatch(_CHECK_NAME, name) or not (
+            port.isdigit() and 1 <= int(port) <= 65535):
+        raise argparse.ArgumentTypeError(
+            'a port check is NAME=[MEMBER:]PORT (NAME: letters, digits, '
+            '_ . -; PORT: 1-65535), got %r' % text)
+    return dict({'name': name, 'port': int(port)}, **({'to': to} if to
+                                                      else {}))
+
+
+def add_check_options(parser, where):
+    """--check and --port-check: checks run in each restored guest."""
+    parser.add_argument(
+        '--check', metavar='<name=command>', type=_command_check,
+        action='append', dest='checks',
+        help='Run this command in each restored guest %s through its '
+             'qemu-guest-agent (sh -c); it must exit 0 within 30 s (repeat '
+             'option for more; per member and with other exit codes or '
+             'times: the API)' % where)
+    parser.add_argument(
+        '--port-check', metavar='<name=[member:]port>', type=_port_check,
+        action='append', dest='port_checks',
+        help='From each restored guest %s, open a TCP connection to this '
+             "port of the member's restored address (the guest's own without "
+             'member: server name or ID at snapshot time); it must be '
+             'accepted within 30 s, inside the isolated network (repeat '
+             'option for more)' % where)
+
+
+def checks_from_args(parsed_args):
+    """The checks given, or None."""
+    given = (parsed_args.checks or []) + (parsed_args.port_checks or [])
+    return given or None

@@ -1,8 +1,6 @@
 """`openstack appgroup restore ...`: a group snapshot brought back as a set."""
 
-import argparse
 import logging
-import re
 import time
 
 from cliff import columns
@@ -72,16 +70,6 @@ def _mapping(text):
     if not sep or not old or not new:
         raise exceptions.CommandError('a map is OLD=NEW, got %r' % text)
     return old, new
-
-
-def _check(text):
-    name, sep, command = text.partition('=')
-    if not sep or not re.fullmatch(r'[A-Za-z0-9_.-]{1,64}', name) or (
-            not command.strip()):
-        raise argparse.ArgumentTypeError(
-            'a check is NAME=COMMAND (NAME: letters, digits, _ . -), got '
-            '%r' % text)
-    return name, command
 
 
 def _show(restore):
@@ -207,13 +195,9 @@ class VerifyGroupSnapshot(command.ShowOne):
             '--plan', action='store_true',
             help='Only check and list the steps; create nothing')
         _add_member_and_maps(parser, VERIFY_MAPS, 'Verify')
-        parser.add_argument(
-            '--check', metavar='<name=command>', type=_check,
-            action='append', dest='checks',
-            help='Also run this command in each restored guest through its '
-                 'qemu-guest-agent (sh -c); it must exit 0 within 30 s '
-                 '(repeat option for more; per member and with other exit '
-                 'codes or times: the API)')
+        common.add_check_options(
+            parser, "(besides its app group's checks, which one of the same "
+                    'name replaces)')
         parser.add_argument(
             '--keep-for', metavar='<duration>', type=common.duration_s,
             help='Keep the restored copy this long after its checks, for a '
@@ -232,9 +216,8 @@ class VerifyGroupSnapshot(command.ShowOne):
         attrs = _maps(parsed_args, VERIFY_MAPS)
         if parsed_args.keep_for:
             attrs['keep_for'] = parsed_args.keep_for
-        if parsed_args.checks:
-            attrs['checks'] = [{'name': name, 'command': command}
-                               for name, command in parsed_args.checks]
+        if common.checks_from_args(parsed_args):
+            attrs['checks'] = common.checks_from_args(parsed_args)
         if parsed_args.plan:
             return _plan_answer(client.verify_group_snapshot(
                 snapshot.id, dry_run=True, **attrs), 'verification')

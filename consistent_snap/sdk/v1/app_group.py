@@ -33,6 +33,8 @@ class AppGroup(resource.Resource):
     default_mode = resource.Body('default_mode')
     quiesce = resource.Body('quiesce', type=bool)
     consistent = resource.Body('consistent', type=bool)
+    #: Checks each verification of the group's snapshots runs.
+    checks = resource.Body('checks', type=list)
     created_at = resource.Body('created_at')
     updated_at = resource.Body('updated_at')
     links = resource.Body('links', type=list)
