@@ -362,11 +362,15 @@ def restore_and_wait(api, body, timeout=300):
 
 
 def verify_and_wait(api, snapshot_id, body, timeout=300):
-    """POST a verification; it once it has its verdict and is cleaned up."""
+    """POST a verification; it once it has its verdict and is cleaned up.
+
+    Kept for a look (keep_for): once it has its verdict.
+    """
     restore_id = _accepted(api('POST', '%s/%s/verify' % (
         SNAPSHOTS, snapshot_id), json={'verify': body}))
     return _restore_until(api, restore_id, lambda r: r['status'] in (
-        'deleted', 'error'), timeout)
+        'deleted', 'error') or body.get('keep_for') and r['verdict'] in (
+            'passed', 'failed'), timeout)
 
 
 def delete_restore(api, restore, timeout=300):

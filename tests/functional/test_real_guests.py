@@ -13,6 +13,10 @@ capturer "libvirt"). Each guest's root disk is ext4 on /dev/vda.
   must give such a cut every time; snapshotting the VMs one after the
   other (the baseline) is counted beside it. CI runs 5 rounds of each;
   CS_REAL_GUEST_ROUNDS=20 (about 20 minutes) gives the full count.
+- The guests are on a network of their own (a Linux bridge in the test
+  cloud, see tests/cloud/README.md), each answering TCP port 7000 with its
+  instance UUID: a verification's copies are shown, from inside, to reach
+  each other and never the running originals.
 """
 
 import base64
@@ -70,6 +74,8 @@ class Guest:
         self.server = server
         self.conn = libvirt.open(uri)
         self.dom = self.conn.lookupByUUIDString(server.id)
+        self.address = next((a['addr'] for net in (
+            server.addresses or {}).values() for a in net), None)
 
     def agent(self, command, timeout=10, **arguments):
         reply = libvirt_qemu.qemuAgentCommand(
@@ -95,6 +101,19 @@ class Guest:
         finally:
             self.agent('guest-file-close', handle=handle)
 
+    def run(self, command, timeout=30):
+        """(exit code, stdout) of sh -c command in the guest."""
+        pid = self.agent('guest-exec', path='/bin/sh', arg=['-c', command],
+                         **{'capture-output': True})['pid']
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.agent('guest-exec-status', pid=pid)
+            if status['exited']:
+                return status.get('exitcode'), base64.b64decode(
+                    status.get('out-data', '')).decode()
+            assert time.monotonic() < deadline, command
+            time.sleep(0.2)
+
 
 def _wait_agent(guest, timeout=120):
     deadline = time.monotonic() + timeout
@@ -108,12 +127,30 @@ def _wait_agent(guest, timeout=120):
 
 
 @pytest.fixture(scope='module')
-def guests(demo, admin, uris, run_id):
+def guest_network(demo, run_id):
+    """The guests' network, without DHCP.
+
+    There is no DHCP agent: the config drive carries each guest's address
+    (tests/cloud/README.md, Networking).
+    """
+    network = demo.network.create_network(name='cs-real-net-%s' % run_id)
+    try:
+        demo.network.create_subnet(
+            network_id=network.id, name='cs-real-subnet-%s' % run_id,
+            ip_version=4, cidr='10.40.0.0/24', is_dhcp_enabled=False)
+        yield network
+    finally:
+        demo.network.delete_network(network, ignore_missing=True)
+
+
+@pytest.fixture(scope='module')
+def guests(demo, admin, uris, run_id, guest_network):
     """One ACTIVE guest on each libvirt host, its agent answering."""
     servers = [demo.compute.create_server(
         name='cs-real-%s-%d' % (run_id, i),
         image_id=demo.image.find_image('guest', ignore_missing=False).id,
-        flavor_id=demo.compute.find_flavor('m1.guest').id, networks='none',
+        flavor_id=demo.compute.find_flavor('m1.guest').id,
+        networks=[{'uuid': guest_network.id}],
         availability_zone=host, metadata={'app': 'real-%s' % run_id})
         for i, host in enumerate(HOSTS)]
     try:
@@ -496,6 +533,75 @@ def test_a_check_failing_in_a_guest_fails_the_verification_naming_it(
         assert verification['status'] == 'deleted'
     finally:
         _delete(api, snap)
+
+
+def _answer(guest, address, port):
+    """(exit code, what answered) of a TCP connection from the guest."""
+    code, out = guest.run('busybox nc -w 3 %s %d </dev/null' % (
+        address, port))
+    return code, out.strip()
+
+
+def test_a_verified_copy_reaches_its_own_members_and_never_the_originals(
+        api_as, guests, run_id):
+    """The copy runs beside the running originals, with their addresses."""
+    api = api_as('minicloud-demo')
+    a, b = guests
+    # Production, before: A reaches B (its UUID answers), and A runs a
+    # listener in memory only (not on its disk, so not in the copy).
+    assert _answer(a, b.address, 7000) == (0, b.server.id)
+    code, _ = a.run('nc -ll -p 7001 -e /bin/whoami-uuid </dev/null '
+                    '>/dev/null 2>&1 &')
+    assert code == 0
+    assert _answer(b, a.address, 7001) == (0, a.server.id)
+    # The port check stored with the app group; the request adds two.
+    response = api('POST', '/v1/app-groups', json={'app_group': {
+        'name': 'isolated-%s' % run_id, 'source_type': 'metadata',
+        'source': {'properties': {'app': 'real-%s' % run_id}},
+        'checks': [{'name': 'peer', 'port': 7000, 'to': b.server.name,
+                    'members': [a.server.name]}]}})
+    assert response.status_code == 201, response.text
+    group = response.json()['app_group']
+    snap = None
+    try:
+        snap = _snapshot(api, {'app_group': group['id'], 'mode': 'barrier'})
+        assert snap['status'] == 'available', snap['error']
+        verification = verify_and_wait(api, snap['id'], {
+            'keep_for': 600, 'checks': [
+                {'name': 'who', 'members': [a.server.name],
+                 'command': 'busybox nc -w 3 %s 7000 </dev/null' % (
+                     b.address)},
+                # Refused (the copy of A has no such listener) or
+                # unreachable: never the running original's answer.
+                {'name': 'original-only', 'members': [b.server.name],
+                 'command': 'busybox nc -w 3 %s 7001 </dev/null' % (
+                     a.address), 'expect_exit': 1}]})
+        try:
+            assert verification['verdict'] == 'passed', verification[
+                'error']
+            members = {m['server_id']: m for m in verification['members']}
+            copy_b = members[b.server.id]['new_server_id']
+            checks_a = {c['check']: c for c in members[a.server.id][
+                'checks']}
+            assert checks_a['peer']['output'] == (
+                'exit 0; stdout: connected to %s:7000' % b.address)
+            # Inside the copy, B's address is the copy of B: no clash...
+            assert checks_a['who']['output'] == 'exit 0; stdout: %s' % (
+                copy_b)
+            assert copy_b != b.server.id
+            # ...and, while the copy runs, production's is the original.
+            assert _answer(a, b.address, 7000) == (0, b.server.id)
+            assert _answer(b, a.address, 7001) == (0, a.server.id)
+            print('isolation: inside the copy %s:7000 is %s (the copy), in '
+                  'production %s (the original); %s:7001 refused inside '
+                  'the copy, answered in production' % (
+                      b.address, copy_b, b.server.id, a.address))
+        finally:
+            delete_restore(api, verification)
+    finally:
+        if snap:
+            _delete(api, snap)
+        api('DELETE', '/v1/app-groups/%s' % group['id'])
 
 
 def test_in_place_brings_back_the_snapshot_disks(api_as, demo, guests):
