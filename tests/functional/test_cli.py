@@ -358,6 +358,28 @@ def test_set_changes_name_and_settings(openstack_cli, admin_app_groups,
     assert (shown['quiesce'], shown['consistent']) == (True, False)
 
 
+def test_checks_are_set_shown_refused_and_removed(
+        openstack_cli, admin_app_groups, cli_prefix, demo_spread_servers):
+    server = demo_spread_servers['servers'][0]
+    name = '%s-checks' % cli_prefix
+    created = openstack_cli.json(
+        DEMO, 'appgroup', 'create', name, '--server', server.id,
+        '--check', 'rows=test -s /var/lib/db/rows',
+        '--port-check', 'db=%s:5432' % server.name)
+    assert created['checks'] == [
+        {'name': 'rows', 'command': 'test -s /var/lib/db/rows'},
+        {'name': 'db', 'port': 5432, 'to': server.name}]
+    table = openstack_cli.run(DEMO, 'appgroup', 'show', name).stdout
+    assert 'rows: test -s /var/lib/db/rows' in table
+    assert 'db: TCP port 5432 of %s' % server.name in table
+    message = openstack_cli.fails(DEMO, 'appgroup', 'set', name,
+                                  '--check', 'guest_agent=true')
+    assert 'app_group/checks: each check needs a name of its own' in message
+    openstack_cli.ok(DEMO, 'appgroup', 'set', name, '--no-checks')
+    assert openstack_cli.json(DEMO, 'appgroup', 'show', name)[
+        'checks'] == []
+
+
 def test_delete_reports_failures_and_deletes_the_rest(
         openstack_cli, admin_app_groups, cli_prefix):
     names = ['%s-del-%d' % (cli_prefix, n) for n in (1, 2)]
