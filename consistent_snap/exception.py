@@ -142,6 +142,11 @@ class AmbiguousSource(Conflict):
                "project %(project_id)s; use its ID instead.")
 
 
+class HooksNotPossible(Conflict):
+    msg_fmt = ('Hooks cannot run in the guest of server %(server)s on host '
+               '%(host)s: %(reason)s. Nothing was frozen.')
+
+
 class MembersNotOnHost(Conflict):
     msg_fmt = ('Server(s) %(servers)s no longer run on host %(host)s '
                '(migrated?); resolve the app group again.')

@@ -7,6 +7,7 @@ whoever asks: a person through the API, or a backup policy at its slot.
 from consistent_snap import clients
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
+from consistent_snap import hooks
 from consistent_snap import members
 from consistent_snap import states
 
@@ -39,7 +40,8 @@ def settings(conf, context, body):
         preset = {'consistent': group['consistent'],
                   'mode': group['default_mode'],
                   'quiesce': group['quiesce'],
-                  'include_volumes': group['include_volumes']}
+                  'include_volumes': group['include_volumes'],
+                  'hooks': group['hooks'] or []}
         target = {'app_group_id': group['id'], 'servers': None,
                   'project_id': group['project_id']}
     else:
@@ -48,13 +50,19 @@ def settings(conf, context, body):
                  'project_id': context.project_id}
         # A VM-level request is fenced only when it says so (claim 4).
         preset = {'consistent': False, 'mode': 'barrier', 'quiesce': True,
-                  'include_volumes': True}
+                  'include_volumes': True, 'hooks': []}
         target = {'app_group_id': None, 'servers': body['servers'],
                   'project_id': context.project_id}
     refuse_if_project_busy(conf, context, target['project_id'])
     preset.update(skip_unhealthy=False, require_quiesce=False)
     values = {key: body.get(key, default) for key, default in
               preset.items()}
+    hooks.validate(values['hooks'], 'group_snapshot/hooks',
+                   conf.agent.max_freeze_ms)
+    if values['hooks'] and not values['consistent']:
+        raise exception.InvalidBody(reason=(
+            'group_snapshot/hooks: hooks run around the fence of a '
+            'consistent snapshot; this one is not (consistent: false)'))
     check_members(conf, context, conn, group, values['skip_unhealthy'])
     return dict(values, **target)
 

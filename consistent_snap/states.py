@@ -96,7 +96,8 @@ class Member:
 
     # What its agent reports of it after each phase.
     REPORT_KEYS = ('server_id', 'status', 'consistency',
-                   'consistency_reason', 'artifacts') + INSTANTS + ('error',)
+                   'consistency_reason', 'artifacts') + INSTANTS + (
+                       'error', 'hook_results')
 
     @classmethod
     def moved(cls, report, delta):
@@ -106,9 +107,17 @@ class Member:
         """
         if not delta or 'members' not in report:
             return report
+
+        def move(key, value):
+            if key == 'hook_results':
+                return [dict(r, started_at=r['started_at'] + delta,
+                             ended_at=r['ended_at'] + delta)
+                        for r in value or ()]
+            return value + delta if key in cls.INSTANTS and (
+                value is not None) else value
         return dict(report, members=[
-            {k: (v + delta if k in cls.INSTANTS and v is not None else v)
-             for k, v in member.items()} for member in report['members']])
+            {k: move(k, v) for k, v in member.items()}
+            for member in report['members']])
 
     @classmethod
     def weakest(cls, levels):

@@ -22,6 +22,7 @@ from consistent_snap import clients
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap import drivers
 from consistent_snap import exception
+from consistent_snap import hooks
 from consistent_snap import rpc
 from consistent_snap import states
 from consistent_snap import trusts
@@ -50,7 +51,7 @@ class _HostSnapshot:
         self.held = []  # The members a freeze may have reached.
         self.arming = None  # The dead-man timer's token for them.
         self.members = {m['server_id']: dict(m, status=M.PENDING,
-                                             artifacts=[])
+                                             artifacts=[], hook_results=[])
                         for m in members}
 
     def report(self, host):
@@ -79,7 +80,7 @@ def _fence_args(members, at, deadline, quiesce, max_freeze_ms, trust_id):
 
 
 class AgentManager:
-    RPC_API_VERSION = '1.5'
+    RPC_API_VERSION = '1.6'
     target = messaging.Target(version=RPC_API_VERSION)
 
     def __init__(self, conf, host, quiescer=None, capturers=None,
@@ -237,6 +238,7 @@ class AgentManager:
     @messaging.expose
     @messaging.expected_exceptions(exception.CloudUnreachable,
                                    exception.MembersNotOnHost,
+                                   exception.HooksNotPossible,
                                    exception.SnapshotAborted)
     def prepare(self, context, snapshot_id, members, trust_id=None):
         snap = self._snapshot(snapshot_id, 'prepare', members)
@@ -245,6 +247,7 @@ class AgentManager:
         def check():
             if self.conf.agent.check_host:
                 self._check_host(snap)
+            self._check_hooks(snap)
             self._warm_up_capturers(snap)
             return {'host': self.host, 'members': len(snap.members)}
         return self._once(snap, 'prepare', check)
@@ -258,6 +261,33 @@ class AgentManager:
                 raise exception.CloudUnreachable(
                     host=self.host, driver=type(capturer).__name__,
                     reason=rpc.remote_message(e)) from e
+
+    def _check_hooks(self, snap):
+        """Each member with hooks has a guest agent that runs commands."""
+        for member in snap.members.values():
+            if not member.get('hooks'):
+                continue
+            try:
+                reason = guest_agent.preflight(
+                    self._domain(member['server_id']), 5)
+            except Exception as e:
+                reason = str(e)
+            if reason:
+                raise exception.HooksNotPossible(
+                    server='%s (%s)' % (member.get('name'),
+                                        member['server_id']),
+                    host=self.host, reason=reason)
+
+    def _domain(self, server_id):
+        """The server's libvirt domain, for its guest agent."""
+        if self.conf.agent.quiescer != 'libvirt':
+            raise guest_agent.GuestAgentError(
+                'this host reaches no guest agent (its quiescer is %s)' %
+                self.conf.agent.quiescer)
+        dom = libvirt_host.domain(self.conf, server_id)
+        if dom is None:
+            raise guest_agent.GuestAgentError('it has no libvirt domain here')
+        return dom
 
     def _check_host(self, snap):
         here = {s.id for s in clients.service_connection(self.conf).compute
@@ -319,6 +349,70 @@ class AgentManager:
             self._fix_then_thaw(snap, ready)
             return snap.report(self.host)
         return self._once(snap, 'commit', run)
+
+    def _phase_hooks(self, snapshot_id, args):
+        """The members' hooks of one stage (args: when, stage), at once."""
+        snap = self._snapshot(snapshot_id, 'hooks')
+        when, stage = args['when'], args['stage']
+
+        def run():
+            ready = [m for m in snap.members.values()
+                     if m['status'] not in (M.ERROR, M.ABORTED)]
+            _each_at_once(ready, lambda member: self._run_hooks(
+                member, when, stage))
+            return snap.report(self.host)
+        return self._once(snap, 'hooks %s %s' % (when, stage), run)
+
+    def _run_hooks(self, member, when, stage):
+        for hook in member.get('hooks') or ():
+            if (hook['when'], hook['stage']) != (when, stage):
+                continue
+            record = self._run_hook(member, hook)
+            member['hook_results'].append(record)
+            if not record['passed'] and hook['on_error'] == hooks.FAIL:
+                self._fail(member, 'hook', 'hook %s (%s) of server %s: %s' % (
+                    hook['name'], when, member.get('name'),
+                    record['output']))
+                return
+        self._hooks_level(member)
+
+    def _run_hook(self, member, hook):
+        started = time.time()
+        try:
+            result = guest_agent.run(self._domain(member['server_id']),
+                                     ['/bin/sh', '-c', hook['command']],
+                                     hook['timeout_s'])
+        except Exception as e:
+            result = {'error': str(e)}
+        passed = not result.get('error') and not result.get(
+            'timed_out') and result.get('exitcode') == 0
+        return {'name': hook['name'], 'when': hook['when'],
+                'stage': hook['stage'], 'on_error': hook['on_error'],
+                'started_at': started, 'ended_at': time.time(),
+                'exitcode': result.get('exitcode'), 'passed': passed,
+                'output': guest_agent.describe(result)[:hooks.OUTPUT_MAX]}
+
+    @staticmethod
+    def _hooks_level(member):
+        level = hooks.level(member)
+        if level:
+            member.update(consistency=level[0], consistency_reason=level[1])
+
+    def _undo_hooks(self, snap):
+        """An abort runs the post-thaw hooks the pre-freeze ones called for.
+
+        Those of members whose pre-freeze hooks ran and whose post-thaw
+        hooks did not (a paused application is resumed); failures are
+        recorded and passed over.
+        """
+        for member in snap.members.values():
+            ran = {r['when'] for r in member['hook_results']}
+            if hooks.PRE_FREEZE not in ran or hooks.POST_THAW in ran:
+                continue
+            for hook in sorted((h for h in member.get('hooks') or ()
+                                if h['when'] == hooks.POST_THAW),
+                               key=lambda h: -h['stage']):
+                member['hook_results'].append(self._run_hook(member, hook))
 
     def _phase_finalize(self, snapshot_id, args):
         """Wait, thawed, until every artifact is available."""
@@ -464,6 +558,7 @@ class AgentManager:
 
     def _abort(self, snap):
         self._thaw(snap)
+        self._undo_hooks(snap)
         for server_id, captures in snap.captures.items():
             for capturer, capture in captures:
                 for artifact in capture.artifacts:
@@ -567,6 +662,7 @@ class AgentManager:
         member.update(consistency=level, consistency_reason=reason,
                       frozen_at=time.time() if quiesced else None,
                       status=M.FROZEN, quiesced=quiesced)
+        self._hooks_level(member)
         if level == M.CRASH and _quiesce_reason(member):
             # Refused, not downgraded: the abort thaws the others.
             self._fail(member, 'freeze', 'a quiesce is required (%s) but '

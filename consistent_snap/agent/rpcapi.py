@@ -19,9 +19,12 @@ class AgentAPI:
               the coordinator's clock both ways (with the host's offset);
               fence_broadcast takes args likewise; abort takes offset
         1.5 - guest_check: a verification's checks in a restored guest
+        1.6 - run_phase 'hooks' (args when, stage): the members' hooks of
+              one stage; prepare checks that members with hooks can run
+              them (HooksNotPossible)
     """
 
-    RPC_API_VERSION = '1.5'
+    RPC_API_VERSION = '1.6'
 
     def __init__(self, timeout=None, inbox=None, reply_to=None):
         # With an inbox (coordinator.inbox.FenceInbox served as reply_to),

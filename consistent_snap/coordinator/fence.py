@@ -14,8 +14,12 @@ import oslo_messaging as messaging
 
 from consistent_snap.coordinator import transport as transports
 from consistent_snap import exception
+from consistent_snap import hooks
 from consistent_snap import rpc
 from consistent_snap import states
+
+# Beyond a stage's longest hook: the messages' way and the guest agent's.
+HOOK_GRACE_S = 15
 
 
 class Failed(Exception):
@@ -348,12 +352,14 @@ class Fence:
             results = self._capture(None)
         else:
             self.prepare()
+            self._hooks(hooks.PRE_FREEZE)
             # Before T is chosen: T is recorded with the phase after.
             self._on_phase(states.FENCING)
             if mode == states.BARRIER:
                 self.fence_at = self._fence_at()
                 results = self._barrier(self.fence_at)
                 self._raise_first_error('capture', results)
+                self._hooks(hooks.POST_THAW)
                 return results
             moving = self._meanwhile(states.CAPTURING)
             if mode != states.PRIORITY:
@@ -363,7 +369,31 @@ class Fence:
             moving.result()
         self._report_all(results)
         self._raise_first_error('capture', results)
+        if consistent:
+            self._hooks(hooks.POST_THAW)
         return results
+
+    def _hooks(self, when):
+        """The members' hooks of `when`, one stage after the other.
+
+        Every host runs a stage's hooks at once and answers when they are
+        done; the next stage is sent only then.
+        """
+        payloads = [m for members in self.by_host.values() for m in members]
+        for stage in hooks.stages(payloads, when):
+            if not self.agents.client.can_send_version('1.6'):
+                raise Failed('Hooks need consistent-snap-agents of RPC 1.6 '
+                             'or later ([upgrade_levels] agent allows '
+                             'older): upgrade them, or snapshot without '
+                             'hooks. Nothing was frozen.')
+            longest = max(h['timeout_s'] for m in payloads
+                          for h in m.get('hooks') or ()
+                          if (h['when'], h['stage']) == (when, stage))
+            results = self._phase('hooks', {'when': when, 'stage': stage},
+                                  longest + HOOK_GRACE_S)
+            self._report_all(results)
+            self._raise_first_error('%s hooks (stage %d)' % (
+                when.replace('_', '-'), stage), results)
 
     def finalize(self):
         """Wait, thawed, for every artifact to be available.

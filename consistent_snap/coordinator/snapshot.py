@@ -19,6 +19,7 @@ from consistent_snap.db import api as db_api
 from consistent_snap import drivers
 from consistent_snap import exception
 from consistent_snap import figures
+from consistent_snap import hooks
 from consistent_snap import manifest
 from consistent_snap import members as app_members
 from consistent_snap import snapshot_request
@@ -44,7 +45,9 @@ def _payload(member, snapshot):
             # agents before 1.4, until the next release.
             'quiesce_reason': reason, 'require_quiesce': reason,
             'volumes': (member['volumes'] if snapshot['include_volumes']
-                        else [])}
+                        else []),
+            # Its hooks, in order (1.6 agents run them).
+            'hooks': hooks.for_member(snapshot['hooks'], member)}
 
 
 def record(context, snapshot_id, reports):

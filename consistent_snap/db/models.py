@@ -32,6 +32,8 @@ class AppGroup(Base):
     consistent = sa.Column(sa.Boolean, nullable=False, default=True)
     # What each verification of its snapshots checks in the guests.
     checks = sa.Column(sa.JSON, nullable=True)
+    # Run in the guests around each snapshot's freeze (api/schemas/hooks).
+    hooks = sa.Column(sa.JSON, nullable=True)
 
 
 class GroupSnapshot(Base):
@@ -55,6 +57,8 @@ class GroupSnapshot(Base):
     skip_unhealthy = sa.Column(sa.Boolean, nullable=False, default=False)
     # A VM-level request (no app group): the server ids asked for.
     servers = sa.Column(sa.JSON, nullable=True)
+    # The hooks it runs: its request's, else its app group's.
+    hooks = sa.Column(sa.JSON, nullable=True)
     fence_at = sa.Column(sa.Double, nullable=True)
     deadline_at = sa.Column(sa.Double, nullable=True)
     # The spread of the capture calls: a detail, not the cut's bound.
@@ -95,6 +99,8 @@ class MemberSnapshot(Base):
     # What the capture made: [{"type": "image"|"volume_snapshot", "id",
     # "status", "volume_id"}]; deleted with the group snapshot.
     artifacts = sa.Column(sa.JSON, nullable=True)
+    # Each of its hooks that ran: what, when, exit, output, passed.
+    hook_results = sa.Column(sa.JSON, nullable=True)
     # Instants on the coordinator's clock (epoch seconds), agent offsets
     # already applied. fixed_at: when the service showed the point fixed.
     received_at = sa.Column(sa.Double, nullable=True)

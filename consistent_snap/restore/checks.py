@@ -25,6 +25,7 @@ import time
 
 from consistent_snap.db import api as db_api
 from consistent_snap import exception
+from consistent_snap.virt import guest_agent
 
 OUTPUT_MAX = 2048
 # Seconds for a restored guest's agent to answer: it boots first.
@@ -80,18 +81,6 @@ def _record(check, passed, output, started_at, ended_at=None):
     return {'check': check, 'passed': passed,
             'output': (output or '')[:OUTPUT_MAX], 'started_at': started_at,
             'ended_at': ended_at or time.time()}
-
-
-def _exec_output(result):
-    if result.get('error'):
-        return 'could not run: %s' % result['error']
-    if result.get('timed_out'):
-        return 'still running after its timeout'
-    text = 'exit %s' % result.get('exitcode')
-    for stream in ('out', 'err'):
-        if result.get(stream):
-            text += '; std%s: %s' % (stream, result[stream].strip())
-    return text
 
 
 def _server(conn, member):
@@ -222,7 +211,7 @@ class Checks:
                 'timed_out') and result.get('exitcode') == check.get(
                     'expect_exit', 0)
             records.append(_record(check['name'], passed,
-                                   _exec_output(result),
+                                   guest_agent.describe(result),
                                    result['started_at'], result['ended_at']))
         return records
 
@@ -230,7 +219,7 @@ class Checks:
     def _clean(log, level):
         if log.get('error') or log.get('timed_out') or log.get('exitcode'):
             return _record('filesystems_clean', None, 'kernel log not read: '
-                           '%s' % _exec_output(log), log['started_at'],
+                           '%s' % guest_agent.describe(log), log['started_at'],
                            log['ended_at'])
         replayed = [line for line in log['out'].splitlines()
                     if any(mark in line for mark in REPLAYED)]

@@ -62,7 +62,11 @@ def _text(data):
 
 
 def run(dom, argv, timeout_s):
-    """Run argv in the guest: {'exitcode', 'out', 'err'}, or timed_out."""
+    """Run argv in the guest: {'exitcode', 'out', 'err'}, or timed_out.
+
+    Past timeout_s the command is killed (kill -KILL, itself through
+    guest-exec), if the guest lets us.
+    """
     pid = command(dom, 'guest-exec', 5, path=argv[0], arg=list(argv[1:]),
                   **{'capture-output': True})['pid']
     deadline = time.monotonic() + timeout_s
@@ -74,8 +78,48 @@ def run(dom, argv, timeout_s):
                     'out': _text(status.get('out-data')),
                     'err': _text(status.get('err-data'))}
         if time.monotonic() >= deadline:
-            return {'timed_out': True, 'out': '', 'err': ''}
+            return {'timed_out': True, 'killed': _kill(dom, pid), 'out': '',
+                    'err': ''}
         time.sleep(POLL_S)
+
+
+def _kill(dom, pid):
+    """Kill pid and its children (sh -c runs the command in one)."""
+    try:
+        command(dom, 'guest-exec', 5, path='/bin/sh', arg=[
+            '-c', 'pkill -KILL -P %d; kill -KILL %d' % (pid, pid)])
+        return True
+    except GuestAgentError:
+        return False
+
+
+def describe(result):
+    """One line of what a run() came to, for people."""
+    if result.get('error'):
+        return 'could not run: %s' % result['error']
+    if result.get('timed_out'):
+        return 'still running after its timeout%s' % (
+            ' (killed)' if result.get('killed') else '')
+    text = 'exit %s' % result.get('exitcode')
+    for stream in ('out', 'err'):
+        if result.get(stream):
+            text += '; std%s: %s' % (stream, result[stream].strip())
+    return text
+
+
+def preflight(dom, timeout_s):
+    """Why hooks cannot run in this guest, or None."""
+    try:
+        wait_ping(dom, timeout_s)
+        info = command(dom, 'guest-info', 5)
+    except GuestAgentError as e:
+        return 'its qemu-guest-agent does not answer (%s)' % e
+    enabled = {c['name'] for c in info.get('supported_commands', ())
+               if c.get('enabled')}
+    missing = sorted({'guest-exec', 'guest-exec-status'} - enabled)
+    if missing:
+        return 'its qemu-guest-agent does not allow %s' % ', '.join(missing)
+    return None
 
 
 def check(dom, ping_timeout_s, commands):

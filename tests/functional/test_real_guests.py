@@ -667,3 +667,168 @@ def test_a_guest_without_agent_is_crash_consistent_or_refused(
         refused['error'])
     assert refused['members'][0]['artifacts'] in ([], None)
     _delete(api, refused)
+
+
+# A database-like writer for guest A: each transaction is three lines,
+# BEGIN n, row n, COMMIT n, so a disk captured mid-transaction ends without
+# its COMMIT. Between transactions it honours /run/db.pause, saying so in
+# /run/db.paused. It serves its last commit on port 7003.
+DB_WRITER = '''n=0
+while true; do
+  if [ -f /run/db.pause ]; then touch /run/db.paused; sleep 0.02; continue; fi
+  rm -f /run/db.paused
+  n=$((n + 1))
+  echo "BEGIN $n" >>/mnt/d0/db; sleep 0.03
+  echo "row $n" >>/mnt/d0/db; sleep 0.03
+  echo "COMMIT $n" >>/mnt/d0/db
+done
+'''
+DB_LAST = '#!/bin/sh\ngrep COMMIT /mnt/d0/db | tail -n 1\n'
+# Guest B's reader: what it saw of A's commits, in /mnt/d0/reader.
+READER = '''while true; do
+  if [ -f /run/rd.pause ]; then touch /run/rd.paused; sleep 0.02; continue; fi
+  rm -f /run/rd.paused
+  v=$(busybox nc -w 2 %s 7003 </dev/null) && echo "SEEN $v" >>/mnt/d0/reader
+  sleep 0.05
+done
+'''
+PAUSE = ('touch /run/{0}.pause; while [ ! -f /run/{0}.paused ]; do '
+         'sleep 0.01; done; sync')
+RESUME = 'rm -f /run/{0}.pause'
+
+
+def _hooks(a, b, hang=False):
+    """Hooks that checkpoint the application.
+
+    Flush and pause the database (stage 1), then its reader (stage 2);
+    resume in the reverse order after the thaw.
+    """
+    hooks = [
+        {'name': 'db-flush', 'when': 'pre_freeze', 'stage': 1,
+         'members': [a.server.id], 'command': PAUSE.format('db'),
+         'timeout_s': 1.5},
+        {'name': 'reader-pause', 'when': 'pre_freeze', 'stage': 2,
+         'members': [b.server.name], 'command': PAUSE.format('rd'),
+         'timeout_s': 1},
+        {'name': 'reader-resume', 'when': 'post_thaw', 'stage': 2,
+         'members': [b.server.name], 'command': RESUME.format('rd'),
+         'timeout_s': 1},
+        {'name': 'db-resume', 'when': 'post_thaw', 'stage': 1,
+         'members': [a.server.id], 'command': RESUME.format('db'),
+         'timeout_s': 1}]
+    if hang:
+        hooks[1] = dict(hooks[1], command='sleep 30')
+    return hooks
+
+
+@pytest.fixture
+def database(guests):
+    """The writer running in A, its reader in B; both stopped after."""
+    a, b = guests
+    for guest, path, text in ((a, '/run/db.sh', DB_WRITER),
+                              (a, '/run/db-last.sh', DB_LAST),
+                              (b, '/run/reader.sh', READER % a.address)):
+        guest.run('rm -f %s /run/*.pause /run/*.paused' % path)
+        guest.append(path, text)
+    a.run('chmod +x /run/db-last.sh; rm -f /mnt/d0/db; '
+          'sh /run/db.sh </dev/null >/dev/null 2>&1 & echo $! >/run/db.pid; '
+          'nc -ll -p 7003 -e /run/db-last.sh </dev/null >/dev/null 2>&1 & '
+          'echo $! >>/run/db.pid')
+    b.run('rm -f /mnt/d0/reader; sh /run/reader.sh </dev/null >/dev/null '
+          '2>&1 & echo $! >/run/reader.pid')
+    deadline = time.monotonic() + 30
+    while 'SEEN COMMIT' not in b.run('cat /mnt/d0/reader')[1]:
+        assert time.monotonic() < deadline, 'the reader saw no commit'
+        time.sleep(0.5)
+    yield a, b
+    a.run('kill $(cat /run/db.pid)')
+    b.run('kill $(cat /run/reader.pid)')
+
+
+def _debugfs_cat(raw, path):
+    return subprocess.run(['debugfs', '-R', 'cat %s' % path, raw],
+                          capture_output=True, text=True).stdout
+
+
+def _checkpoint(admin, snap, a, b, workdir):
+    """(A's disk ends on a COMMIT, B saw no commit beyond A's last)."""
+    images = _images(snap)
+    disks = {}
+    for guest, path in ((a, '/db'), (b, '/reader')):
+        raw = _raw_disk(admin, images[guest.server.id], workdir)
+        disks[guest.server.id] = _debugfs_cat(raw, path).split('\n')
+        os.unlink(raw)
+    db = [line for line in disks[a.server.id] if line]
+    committed = max((int(line.split()[1]) for line in db
+                     if line.startswith('COMMIT')), default=0)
+    seen = [int(line.split()[-1]) for line in disks[b.server.id]
+            if line.startswith('SEEN COMMIT')]
+    return (bool(db) and db[-1].startswith('COMMIT'),
+            max(seen, default=0) <= committed)
+
+
+def test_hooks_make_every_snapshot_an_application_checkpoint(
+        api_as, admin, database, tmp_path):
+    api = api_as('minicloud-demo')
+    a, b = database
+    tally = {True: [], False: []}
+    for with_hooks in (True, False):
+        for _ in range(ROUNDS):
+            snap = _snapshot(api, {
+                'servers': [a.server.id, b.server.id], 'consistent': True,
+                'mode': 'barrier', 'hooks': _hooks(a, b) if with_hooks
+                else []})
+            try:
+                assert snap['status'] == 'available', snap['error']
+                tally[with_hooks].append((snap['consistency'], _checkpoint(
+                    admin, snap, a, b, tmp_path), snap['max_freeze_ms']))
+                if with_hooks:
+                    results = {m['server_id']: [
+                        (r['name'], r['passed']) for r in m['hook_results']]
+                        for m in snap['members']}
+                    assert results == {
+                        a.server.id: [('db-flush', True),
+                                      ('db-resume', True)],
+                        b.server.id: [('reader-pause', True),
+                                      ('reader-resume', True)]}
+                    # Stage 1 was done before stage 2 began.
+                    [db_flush] = [r for m in snap['members']
+                                  for r in m['hook_results']
+                                  if r['name'] == 'db-flush']
+                    [pause] = [r for m in snap['members']
+                               for r in m['hook_results']
+                               if r['name'] == 'reader-pause']
+                    assert db_flush['ended_at'] <= pause['started_at']
+            finally:
+                _delete(api, snap)
+    print('with hooks: %s' % tally[True])
+    print('without hooks: %s' % tally[False])
+    assert all(level == 'application' and clean == (True, True)
+               for level, clean, _ in tally[True]), tally[True]
+    assert all(level == 'filesystem' for level, _, _ in tally[False])
+    # Without the flush, a freeze lands mid-transaction.
+    assert any(not clean[0] for _, clean, _ in tally[False]), tally[False]
+    assert all(freeze <= 5000 for _, _, freeze in tally[True])
+
+
+def test_a_hanging_hook_is_cut_fails_the_snapshot_and_resumes_the_rest(
+        api_as, database):
+    api = api_as('minicloud-demo')
+    a, b = database
+    snap = _snapshot(api, {'servers': [a.server.id, b.server.id],
+                           'consistent': True, 'mode': 'barrier',
+                           'hooks': _hooks(a, b, hang=True)})
+    try:
+        assert snap['status'] == 'error'
+        assert 'hook reader-pause (pre_freeze) of server %s' % (
+            b.server.name) in snap['error'], snap['error']
+        assert 'still running after its timeout (killed)' in snap['error']
+        members = {m['server_id']: m for m in snap['members']}
+        # Nothing was frozen; the database paused by stage 1 was resumed.
+        assert all(m['frozen_at'] is None for m in members.values())
+        assert [(r['name'], r['passed']) for r in members[a.server.id][
+            'hook_results']] == [('db-flush', True), ('db-resume', True)]
+        assert a.run('test -f /run/db.pause')[0] == 1
+        assert b.run('pgrep -f "slee[p] 30"')[0] == 1
+    finally:
+        _delete(api, snap)

@@ -13,6 +13,7 @@ from consistent_snap import clients
 from consistent_snap.db import api as db_api
 from consistent_snap import drivers
 from consistent_snap import exception
+from consistent_snap import hooks
 from consistent_snap import members
 from consistent_snap.policies import app_groups as rules
 from consistent_snap import policy
@@ -28,6 +29,7 @@ def _view(req, group):
     view = {f: group[f] for f in FIELDS}
     view['source'] = group['source_ref']
     view['checks'] = group['checks'] or []
+    view['hooks'] = hooks.with_defaults(group['hooks'])
     view['links'] = [{'rel': 'self',
                       'href': util.url(req, 'v1', 'app-groups', group['id'])},
                      {'rel': 'members',
@@ -87,6 +89,8 @@ def create_app_group(req):
     policy.authorize(context, rules.CREATE)
     body = util.extract_json(req, schema.create(_source_types()))['app_group']
     checks.validate(body.get('checks') or (), 'app_group/checks')
+    hooks.validate(body.get('hooks') or [], 'app_group/hooks',
+                   CONF.agent.max_freeze_ms)
     source = body.pop('source')
     values = dict(body, project_id=context.project_id,
                   source_ref=_check_source(context, context.project_id,
@@ -134,6 +138,8 @@ def update_app_group(req):
     values = util.extract_json(req, schema.update(_source_types()))[
         'app_group']
     checks.validate(values.get('checks') or (), 'app_group/checks')
+    hooks.validate(values.get('hooks') or [], 'app_group/hooks',
+                   CONF.agent.max_freeze_ms)
     if 'source' in values:
         source_type = values.setdefault(
             'source_type', _type_of(values['source'], group['source_type']))

@@ -12,6 +12,7 @@ from consistent_snap.api.schemas import group_snapshots as schema
 from consistent_snap.api import util
 from consistent_snap.coordinator import rpcapi as coordinator_rpcapi
 from consistent_snap.db import api as db_api
+from consistent_snap import hooks
 from consistent_snap.policies import app_groups as app_group_rules
 from consistent_snap.policies import group_snapshots as rules
 from consistent_snap import policy
@@ -25,11 +26,11 @@ FIELDS = ('id', 'name', 'description', 'app_group_id', 'project_id',
           'status', 'mode', 'consistent', 'quiesce', 'require_quiesce',
           'include_volumes', 'skip_unhealthy', 'servers', 'skew_ms',
           'skew_bound_ms', 'frozen_together', 'uncertainty_ms',
-          'max_freeze_ms', 'consistency', 'requested_by',
+          'max_freeze_ms', 'consistency', 'requested_by', 'hooks',
           'error', 'created_at', 'updated_at')
 MEMBER_FIELDS = ('server_id', 'server_name', 'server_status', 'host_id',
                  'status', 'consistency', 'consistency_reason', 'artifacts',
-                 'error', 'manifest')
+                 'error', 'manifest', 'hook_results')
 
 _COORDINATOR = None
 _COORDINATOR_LOCK = threading.Lock()
@@ -55,6 +56,7 @@ def _member_view(member, hosts):
     """hosts: None for who may see hosts, else {host name: host_id}."""
     view = {f: member[f] for f in MEMBER_FIELDS}
     view.update({f: _instant(member[f]) for f in states.Member.INSTANTS})
+    view['hook_results'] = member['hook_results'] or []
     if hosts is None:
         view['host'] = member['host']
         return view
@@ -75,6 +77,7 @@ def _view(req, snap, with_members=True, verdicts=None):
     """verdicts: db_api.verdicts of the snapshots listed with snap."""
     view = {f: snap[f] for f in FIELDS}
     view['fence_at'] = _instant(snap['fence_at'])
+    view['hooks'] = hooks.with_defaults(snap['hooks'])
     if verdicts is None:
         verdicts = db_api.verdicts(util.context(req), [snap['id']])
     view['verification'] = _verification(verdicts.get(snap['id']))

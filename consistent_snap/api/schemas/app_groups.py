@@ -1,6 +1,7 @@
 """Request bodies of /v1/app-groups."""
 
 from consistent_snap.api.schemas import checks
+from consistent_snap import hooks
 from consistent_snap import states
 
 MODES = list(states.MODES)
@@ -27,6 +28,8 @@ def _body(source_types, **rules):
             'consistent': {'type': 'boolean'},
             # Run by every verification of the group's snapshots.
             'checks': checks.CHECKS,
+            # Run in the guests around each snapshot's freeze.
+            'hooks': hooks.HOOKS,
         },
         'additionalProperties': False,
     }

@@ -1,6 +1,7 @@
 """Request bodies of /v1/group-snapshots."""
 
 from consistent_snap.api.schemas import app_groups
+from consistent_snap import hooks
 
 CREATE = {
     'type': 'object',
@@ -20,6 +21,8 @@ CREATE = {
                 'require_quiesce': {'type': 'boolean'},
                 'include_volumes': {'type': 'boolean'},
                 'skip_unhealthy': {'type': 'boolean'},
+                # Instead of the app group's ([] for none).
+                'hooks': hooks.HOOKS,
                 'name': {'type': 'string', 'maxLength': 255},
                 'description': {'type': 'string', 'maxLength': 1024},
             },
