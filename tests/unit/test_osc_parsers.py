@@ -121,6 +121,31 @@ def test_a_malformed_check_is_a_usage_error(option, value, capsys):
         capsys.readouterr().err)
 
 
+def test_hooks_come_from_a_yaml_file_and_no_hooks_removes_them(tmp_path):
+    path = tmp_path / 'hooks.yaml'
+    path.write_text('- name: flush\n  when: pre_freeze\n  command: db '
+                    'flush\n  members: [db-0]\n  timeout_s: 1.5\n')
+    args = _create('--tag', 't', '--hooks', str(path))
+    assert app_group.settings_from_args(args) == {'hooks': [
+        {'name': 'flush', 'when': 'pre_freeze', 'command': 'db flush',
+         'members': ['db-0'], 'timeout_s': 1.5}]}
+    args = _parse(app_group.SetAppGroup, ['web', '--no-hooks'])
+    assert app_group.settings_from_args(args) == {'hooks': []}
+
+
+@pytest.mark.parametrize('text, message', [
+    ('name: flush\n', 'must hold a list of hooks'),
+    ('- [unclosed\n', 'cannot read hooks from'),
+])
+def test_a_hooks_file_that_is_no_list_is_a_usage_error(tmp_path, capsys,
+                                                       text, message):
+    path = tmp_path / 'hooks.yaml'
+    path.write_text(text)
+    with pytest.raises(SystemExit):
+        _create('--tag', 't', '--hooks', str(path))
+    assert message in capsys.readouterr().err
+
+
 def test_set_no_checks_removes_them():
     args = _parse(app_group.SetAppGroup, ['web', '--no-checks'])
     assert app_group.settings_from_args(args) == {'checks': []}

@@ -212,11 +212,18 @@ def test_member_list_shows_admins_the_host_and_long_adds_fields():
     members = [dict(m, host='compute-%d' % n, fixed_at='t%d' % n)
                for n, m in enumerate(MEMBERS, 1)]
     members[2].update(error='boom', manifest={
-        'flavor': {'name': 'm1.tiny'}, 'image_id': 'img-0'})
+        'flavor': {'name': 'm1.tiny'}, 'image_id': 'img-0'}, hook_results=[
+            {'name': 'flush', 'passed': True, 'started_at': 10.0,
+             'ended_at': 10.25},
+            {'name': 'resume', 'passed': False, 'started_at': 12.0,
+             'ended_at': 14.0}])
     rows = _member_list(members, '--long')
     assert list(rows[2]) == ['Server ID', 'Name', 'Host', 'Status',
                              'Consistency', 'Captured At', 'Freeze ms',
-                             'Artifacts', 'Fixed At', 'Manifest', 'Error']
+                             'Artifacts', 'Fixed At', 'Hooks', 'Manifest',
+                             'Error']
+    assert rows[2]['Hooks'] == 'flush ok (0.2 s), resume FAILED (2.0 s)'
+    assert rows[0]['Hooks'] == ''
     assert [r['Host'] for r in rows] == ['compute-1', 'compute-2',
                                          'compute-3']
     assert (rows[2]['Fixed At'], rows[2]['Error']) == ('t3', 'boom')

@@ -19,7 +19,8 @@ SOURCE_OPTIONS = {'heat': '--heat-stack', 'server_group': '--server-group',
 
 SHOW_COLUMNS = ('id', 'name', 'description', 'project_id', 'source_type',
                 'source', 'default_mode', 'quiesce', 'consistent',
-                'include_volumes', 'checks', 'created_at', 'updated_at')
+                'include_volumes', 'checks', 'hooks', 'created_at',
+                'updated_at')
 LIST_COLUMNS = ('ID', 'Name', 'Source Type', 'Default Mode')
 LIST_LONG_COLUMNS = ('Description', 'Source', 'Quiesce', 'Consistent',
                      'Include Volumes')
@@ -46,6 +47,21 @@ class ChecksColumn(format_columns.ListColumn):
                 c['port'], c.get('to') or 'each member'), (
             ' (%s)' % ', '.join(c['members']) if c.get('members') else ''))
             for c in self._value or ())
+
+
+class HooksColumn(format_columns.ListColumn):
+    """Hooks, one 'when stage N name: command (...)' per line."""
+
+    def human_readable(self):
+        lines = []
+        for h in self._value or ():
+            only = h.get('members') and ', '.join(h['members']) or h.get(
+                'name_pattern')
+            lines.append('%s stage %d %s: %s (%s s, on error %s%s)' % (
+                h['when'], h['stage'], h['name'], h['command'],
+                h['timeout_s'], h['on_error'], '; only %s' % only if only
+                else ''))
+        return '\n'.join(lines)
 
 
 class VolumesColumn(format_columns.ListDictColumn):
@@ -82,6 +98,7 @@ def _add_settings(parser):
              '(--no-include-volumes: images only)')
     common.add_check_options(parser, 'when a snapshot of the group is '
                                      'verified')
+    common.add_hooks_options(parser, "each snapshot's")
 
 
 def settings_from_args(parsed_args):
@@ -91,7 +108,8 @@ def settings_from_args(parsed_args):
                 'quiesce': parsed_args.quiesce,
                 'consistent': parsed_args.consistent,
                 'include_volumes': parsed_args.include_volumes,
-                'checks': common.checks_from_args(parsed_args)}
+                'checks': common.checks_from_args(parsed_args),
+                'hooks': common.hooks_from_args(parsed_args)}
     if getattr(parsed_args, 'no_checks', False) and not settings['checks']:
         settings['checks'] = []
     return {key: value for key, value in settings.items()
@@ -128,7 +146,8 @@ def source_from_args(parsed_args):
 def _show(group):
     return SHOW_COLUMNS, utils.get_item_properties(
         group, SHOW_COLUMNS, formatters={'source': SourceColumn,
-                                         'checks': ChecksColumn})
+                                         'checks': ChecksColumn,
+                                         'hooks': HooksColumn})
 
 
 def _find(client, name_or_id):

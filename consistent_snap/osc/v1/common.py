@@ -15,6 +15,7 @@ from openstack import exceptions as sdk_exceptions
 from osc_lib import exceptions
 from osc_lib import utils
 from oslo_utils import uuidutils
+import yaml
 
 from consistent_snap import schedule
 from consistent_snap import states
@@ -211,3 +212,41 @@ def checks_from_args(parsed_args):
     """The checks given, or None."""
     given = (parsed_args.checks or []) + (parsed_args.port_checks or [])
     return given or None
+
+
+def _hooks_file(path):
+    """The hooks of a YAML (or JSON) file: a list, as the API takes it."""
+    try:
+        with open(path) as f:
+            hooks = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        raise argparse.ArgumentTypeError('cannot read hooks from %s: %s' % (
+            path, e))
+    if not isinstance(hooks, list):
+        raise argparse.ArgumentTypeError(
+            '%s must hold a list of hooks, each with name, when (pre_freeze '
+            'or post_thaw) and command' % path)
+    return hooks
+
+
+def add_hooks_options(parser, what):
+    """--hooks FILE and --no-hooks."""
+    parser.add_argument(
+        '--hooks', metavar='<file>', type=_hooks_file,
+        help='Run these hooks in the guests around %s freeze: a YAML or '
+             'JSON list, each hook with name, when (pre_freeze or '
+             'post_thaw), command (sh -c in the guest, through '
+             'qemu-guest-agent), and optionally timeout_s (default 2), '
+             'on_error (fail or continue), stage (default 1: every hook of '
+             'a stage ends before the next stage begins; post_thaw in '
+             'reverse) and members (server names or IDs) or name_pattern '
+             '(e.g. db-*)' % what)
+    parser.add_argument('--no-hooks', action='store_true',
+                        help='Run no hooks')
+
+
+def hooks_from_args(parsed_args):
+    """The hooks given ([] for --no-hooks), or None."""
+    if parsed_args.hooks is not None:
+        return parsed_args.hooks
+    return [] if parsed_args.no_hooks else None

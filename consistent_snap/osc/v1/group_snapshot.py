@@ -43,7 +43,7 @@ LIST_LONG_COLUMNS = (('Consistency', 'consistency'),
 # otherwise.
 MEMBER_COLUMNS = ('Server ID', 'Name', 'Host', 'Host ID', 'Status',
                   'Consistency', 'Captured At', 'Freeze ms', 'Artifacts')
-MEMBER_LONG_COLUMNS = ('Fixed At', 'Manifest', 'Error')
+MEMBER_LONG_COLUMNS = ('Fixed At', 'Hooks', 'Manifest', 'Error')
 # Characters of a host ID the member table shows: enough to tell hosts
 # apart (Nova's host IDs are 56-character hashes).
 SHORT_HOST_ID = 12
@@ -188,6 +188,10 @@ def _member_row(member):
     return dict(member, name=member.get('server_name'),
                 freeze_ms=freeze_ms(member),
                 artifacts=[a['id'] for a in member.get('artifacts') or ()],
+                hooks=', '.join('%s %s (%.1f s)' % (
+                    r['name'], 'ok' if r['passed'] else 'FAILED',
+                    r['ended_at'] - r['started_at'])
+                    for r in member.get('hook_results') or ()),
                 manifest=manifest_summary(member.get('manifest')))
 
 
@@ -219,6 +223,7 @@ def settings_from_args(parsed_args):
                 'consistent': parsed_args.consistent,
                 'include_volumes': parsed_args.include_volumes,
                 'skip_unhealthy': parsed_args.skip_unhealthy,
+                'hooks': common.hooks_from_args(parsed_args),
                 'name': parsed_args.name,
                 'description': parsed_args.description}
     return {key: value for key, value in settings.items()
@@ -266,6 +271,8 @@ class CreateGroupSnapshot(command.ShowOne):
             '--skip-unhealthy', action='store_true', default=None,
             help='Snapshot the other servers when some are in ERROR, '
                  'rather than refuse')
+        common.add_hooks_options(
+            parser, "this snapshot's (instead of the app group's)")
         parser.add_argument('--name', metavar='<name>',
                             help='Group snapshot name')
         parser.add_argument('--description', metavar='<description>',

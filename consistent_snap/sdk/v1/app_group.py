@@ -35,6 +35,8 @@ class AppGroup(resource.Resource):
     consistent = resource.Body('consistent', type=bool)
     #: Checks each verification of the group's snapshots runs.
     checks = resource.Body('checks', type=list)
+    #: Hooks run in the guests around each snapshot's freeze.
+    hooks = resource.Body('hooks', type=list)
     created_at = resource.Body('created_at')
     updated_at = resource.Body('updated_at')
     links = resource.Body('links', type=list)

@@ -44,6 +44,8 @@ class GroupSnapshot(resource.Resource):
     include_volumes = resource.Body('include_volumes', type=bool)
     #: Snapshot the healthy members when some are in ERROR, not fail.
     skip_unhealthy = resource.Body('skip_unhealthy', type=bool)
+    #: The hooks it runs (its request's, else its app group's).
+    hooks = resource.Body('hooks', type=list)
     #: The instant every member was told to capture at (ISO 8601).
     fence_at = resource.Body('fence_at')
     #: Spread of the members' capture instants.
