@@ -84,10 +84,11 @@ def run(dom, argv, timeout_s):
 
 
 def _kill(dom, pid):
-    """Kill pid and its children (sh -c runs the command in one)."""
+    """Kill pid and its children (sh -c may run the command in one)."""
     try:
-        command(dom, 'guest-exec', 5, path='/bin/sh', arg=[
-            '-c', 'pkill -KILL -P %d; kill -KILL %d' % (pid, pid)])
+        command(dom, 'guest-exec', 5, path='/bin/sh', arg=['-c', (
+            'for c in $(cat /proc/{0}/task/*/children 2>/dev/null); do '
+            'kill -KILL $c; done; kill -KILL {0}').format(pid)])
         return True
     except GuestAgentError:
         return False
