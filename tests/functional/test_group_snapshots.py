@@ -13,6 +13,7 @@ from openstack import exceptions as sdk_exceptions
 import pytest
 
 from consistent_snap.sdk import service as sdk_service
+from tests.functional.conftest import wait_for_snapshot
 from tests.functional import test_cli
 
 ADMIN, DEMO = test_cli.ADMIN, test_cli.DEMO
@@ -244,6 +245,44 @@ def test_app_group_preset_decides_what_is_not_given(
     assert fenced['fence_at']
     cli.ok(DEMO, 'appgroup', 'snapshot', 'delete', loose['id'],
            fenced['name'], '--wait')
+
+
+def test_hooks_are_kept_refused_over_budget_and_named_where_they_cannot_run(
+        cli, api_as, admin_snapshots, spread_servers, prefix, tmp_path):
+    name = '%s-hooks' % prefix
+    _app_group(cli, name, spread_servers, '--mode', 'barrier')
+    server = spread_servers['servers'][0]
+    hooks = tmp_path / 'hooks.yaml'
+    hooks.write_text('- {name: flush, when: pre_freeze, command: sync, '
+                     'members: [%s]}\n- {name: resume, when: post_thaw, '
+                     'command: "true", timeout_s: 1}\n' % server.name)
+    cli.ok(DEMO, 'appgroup', 'set', name, '--hooks', str(hooks))
+    shown = cli.json(DEMO, 'appgroup', 'show', name)
+    assert [(h['name'], h['stage'], h['timeout_s'], h['on_error'])
+            for h in shown['hooks']] == [('flush', 1, 2, 'fail'),
+                                         ('resume', 1, 1, 'fail')]
+    # The longest hook of each stage, both sides: 9 + 1 s > 5 s.
+    slow = tmp_path / 'slow.yaml'
+    slow.write_text('- {name: flush, when: pre_freeze, command: sync, '
+                    'timeout_s: 9}\n- {name: resume, when: post_thaw, '
+                    'command: "true", timeout_s: 1}\n')
+    message = cli.fails(DEMO, 'appgroup', 'set', name, '--hooks', str(slow))
+    assert 'the hooks may take 10.0 s' in message
+    # The fake hosts reach no guest agent: prepare names the member.
+    snap = cli.json(DEMO, 'appgroup', 'snapshot', 'create', name,
+                    '--name', '%s-hooked' % prefix)
+    snap = wait_for_snapshot(api_as('minicloud-demo'), snap['id'])
+    assert snap['status'] == 'error'
+    assert 'Hooks cannot run in the guest of server %s (%s)' % (
+        server.name, server.id) in snap['error'], snap['error']
+    assert 'Nothing was frozen' in snap['error']
+    assert all(m['frozen_at'] is None for m in snap['members'])
+    # Without them (the request's --no-hooks), the same group snapshots.
+    bare = cli.json(DEMO, 'appgroup', 'snapshot', 'create', name,
+                    '--no-hooks', '--name', '%s-bare' % prefix, '--wait')
+    assert (bare['status'], bare['hooks']) == ('available', [])
+    cli.ok(DEMO, 'appgroup', 'snapshot', 'delete', snap['id'], bare['id'],
+           '--wait')
 
 
 def test_list_and_show(cli, app, kept_snapshot):

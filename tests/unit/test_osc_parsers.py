@@ -161,3 +161,18 @@ def test_delete_takes_several_app_groups():
 def test_long_is_off_by_default(command_class):
     argv = ['web'] if command_class is app_group.ListAppGroupMember else []
     assert _parse(command_class, argv).long is False
+
+
+def test_hooks_read_one_per_line_with_their_members():
+    from consistent_snap.osc.v1 import common
+    column = common.HooksColumn([
+        {'name': 'flush', 'when': 'pre_freeze', 'stage': 1,
+         'command': 'db flush', 'timeout_s': 1.5, 'on_error': 'fail',
+         'members': ['db-0']},
+        {'name': 'resume', 'when': 'post_thaw', 'stage': 2,
+         'command': 'web resume', 'timeout_s': 2, 'on_error': 'continue',
+         'name_pattern': 'web-*'}])
+    assert column.human_readable() == (
+        'pre_freeze stage 1 flush: db flush (1.5 s, on error fail; only '
+        'db-0)\npost_thaw stage 2 resume: web resume (2 s, on error '
+        'continue; only web-*)')

@@ -49,21 +49,6 @@ class ChecksColumn(format_columns.ListColumn):
             for c in self._value or ())
 
 
-class HooksColumn(format_columns.ListColumn):
-    """Hooks, one 'when stage N name: command (...)' per line."""
-
-    def human_readable(self):
-        lines = []
-        for h in self._value or ():
-            only = h.get('members') and ', '.join(h['members']) or h.get(
-                'name_pattern')
-            lines.append('%s stage %d %s: %s (%s s, on error %s%s)' % (
-                h['when'], h['stage'], h['name'], h['command'],
-                h['timeout_s'], h['on_error'], '; only %s' % only if only
-                else ''))
-        return '\n'.join(lines)
-
-
 class VolumesColumn(format_columns.ListDictColumn):
     """A member's volumes, one 'id (size GiB, type)' per line."""
 
@@ -147,7 +132,7 @@ def _show(group):
     return SHOW_COLUMNS, utils.get_item_properties(
         group, SHOW_COLUMNS, formatters={'source': SourceColumn,
                                          'checks': ChecksColumn,
-                                         'hooks': HooksColumn})
+                                         'hooks': common.HooksColumn})
 
 
 def _find(client, name_or_id):

@@ -12,6 +12,7 @@ import logging
 import re
 
 from openstack import exceptions as sdk_exceptions
+from osc_lib.cli import format_columns
 from osc_lib import exceptions
 from osc_lib import utils
 from oslo_utils import uuidutils
@@ -250,3 +251,18 @@ def hooks_from_args(parsed_args):
     if parsed_args.hooks is not None:
         return parsed_args.hooks
     return [] if parsed_args.no_hooks else None
+
+
+class HooksColumn(format_columns.ListColumn):
+    """Hooks, one 'when stage N name: command (...)' per line."""
+
+    def human_readable(self):
+        lines = []
+        for h in self._value or ():
+            only = h.get('members') and ', '.join(h['members']) or h.get(
+                'name_pattern')
+            lines.append('%s stage %d %s: %s (%s s, on error %s%s)' % (
+                h['when'], h['stage'], h['name'], h['command'],
+                h['timeout_s'], h['on_error'], '; only %s' % only if only
+                else ''))
+        return '\n'.join(lines)

@@ -20,7 +20,7 @@ SHOW_COLUMNS = ('id', 'name', 'description', 'app_group_id', 'project_id',
                 'status', 'mode', 'consistent', 'quiesce', 'require_quiesce',
                 'include_volumes', 'servers', 'fence_at', 'skew_bound_ms',
                 'frozen_together', 'skew_ms', 'uncertainty_ms',
-                'max_freeze_ms', 'consistency',
+                'max_freeze_ms', 'consistency', 'hooks',
                 'requested_by', 'error',
                 'created_at', 'updated_at', 'verification', 'member_count',
                 'members')
@@ -178,6 +178,7 @@ def _show(snapshot):
     return SHOW_COLUMNS, utils.get_item_properties(
         snapshot, SHOW_COLUMNS,
         formatters={'servers': format_columns.ListColumn,
+                    'hooks': common.HooksColumn,
                     'verification': VerificationColumn,
                     'members': functools.partial(MembersColumn,
                                                  snapshot_id=snapshot.id)})
