@@ -1,9 +1,11 @@
 """The member timeline of a group snapshot, as inline SVG.
 
 One row per member on one time axis: its freeze window (frozen_at to
-thawed_at) as a bar and its capture instant (captured_at) as a mark, so the
-skew between the captures and their overlap with the freezes show at a
-glance. Drawn server-side from the API's member data: no JS library.
+thawed_at) as a bar, its capture instant (captured_at) as a mark, and each
+of its application hooks as a thin bar below (before the freeze, after the
+thaw; red if it failed), so the skew between the captures, their overlap
+with the freezes and the hooks' order across members show at a glance.
+Drawn server-side from the API's member data: no JS library.
 """
 
 import datetime
@@ -44,12 +46,17 @@ def svg(members, fence_at=None):
     rows = []
     for member in members:
         instants = {f: parse_instant(member.get(f)) for f in AXIS_FIELDS}
-        if any(instants.values()):
-            rows.append((member, instants))
+        hooks = [(r, parse_instant(r['started_at']),
+                  parse_instant(r['ended_at']))
+                 for r in member.get('hook_results') or ()]
+        if any(instants.values()) or hooks:
+            rows.append((member, instants, hooks))
     if not rows:
         return ''
     fence = parse_instant(fence_at)
-    every = [i for _, inst in rows for i in inst.values() if i]
+    every = [i for _, inst, hooks in rows
+             for i in list(inst.values()) + [t for h in hooks for t in h[1:]]
+             if i]
     origin = min(every + [fence] if fence else every)
     span_ms = max(_ms(max(every), origin), 1.0)
     plot_width = WIDTH - LABEL_WIDTH - 20
@@ -61,7 +68,7 @@ def svg(members, fence_at=None):
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="cs-timeline" '
              'width="%d" height="%d" viewBox="0 0 %d %d" role="img">'
              % (WIDTH, height, WIDTH, height),
-             '<title>Freeze window and capture instant of each member'
+             '<title>Freeze window, capture instant and hooks of each member'
              '</title>']
     axis_y = height - AXIS_HEIGHT + 6
     for i in range(TICKS + 1):
@@ -79,7 +86,7 @@ def svg(members, fence_at=None):
         parts.append('<line class="cs-fence" x1="%.1f" y1="4" x2="%.1f" '
                      'y2="%.1f" stroke="#c9302c" stroke-dasharray="4 3"/>'
                      % (x(fence), x(fence), axis_y))
-    for n, (member, inst) in enumerate(rows):
+    for n, (member, inst, hooks) in enumerate(rows):
         top = 6 + n * ROW_HEIGHT
         middle = top + ROW_HEIGHT / 2
         label = member.get('server_name') or member.get('server_id')
@@ -98,5 +105,15 @@ def svg(members, fence_at=None):
                          '</title></circle>'
                          % (x(inst['captured_at']), middle,
                             _ms(inst['captured_at'], origin)))
+        for record, started, ended in hooks:
+            parts.append(
+                '<rect class="cs-hook" x="%.1f" y="%.1f" width="%.1f" '
+                'height="3" fill="%s"><title>hook %s (%s): %s, %.1f ms'
+                '</title></rect>' % (
+                    x(started), middle + 7, max(x(ended) - x(started), 2.0),
+                    '#31a354' if record['passed'] else '#c9302c',
+                    saxutils.escape(record['name']), record['when'],
+                    'passed' if record['passed'] else 'failed',
+                    _ms(ended, started)))
     parts.append('</svg>')
     return ''.join(parts)

@@ -64,3 +64,23 @@ def test_a_member_never_frozen_still_shows_its_capture():
 def test_nothing_to_draw_before_any_member_acts():
     assert timeline.svg([{'server_name': 'a'}], FENCE_AT) == ''
     assert timeline.svg([], None) == ''
+
+
+def test_hooks_are_thin_bars_in_their_order_red_when_they_failed():
+    db = dict(MEMBERS[1], hook_results=[
+        {'name': 'flush', 'when': 'pre_freeze', 'passed': True,
+         'started_at': '2026-01-01T00:00:00.020Z',
+         'ended_at': '2026-01-01T00:00:00.090Z'},
+        {'name': 'resume', 'when': 'post_thaw', 'passed': False,
+         'started_at': '2026-01-01T00:00:00.510Z',
+         'ended_at': '2026-01-01T00:00:00.600Z'}])
+    root = _draw([MEMBERS[0], db])
+    hooks = [r for r in root.findall('%srect' % SVG)
+             if r.get('class') == 'cs-hook']
+    assert [h.get('fill') for h in hooks] == ['#31a354', '#c9302c']
+    # Before the freeze, after the thaw; the axis now ends at 600 ms.
+    plot = timeline.WIDTH - timeline.LABEL_WIDTH - 20
+    assert _x(hooks[0]) == pytest.approx(
+        timeline.LABEL_WIDTH + 0.02 / 0.6 * plot, abs=0.05)
+    assert hooks[1].find('%stitle' % SVG).text == (
+        'hook resume (post_thaw): failed, 90.0 ms')

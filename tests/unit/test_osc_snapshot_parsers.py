@@ -213,10 +213,12 @@ def test_member_list_shows_admins_the_host_and_long_adds_fields():
                for n, m in enumerate(MEMBERS, 1)]
     members[2].update(error='boom', manifest={
         'flavor': {'name': 'm1.tiny'}, 'image_id': 'img-0'}, hook_results=[
-            {'name': 'flush', 'passed': True, 'started_at': 10.0,
-             'ended_at': 10.25},
-            {'name': 'resume', 'passed': False, 'started_at': 12.0,
-             'ended_at': 14.0}])
+            {'name': 'flush', 'passed': True,
+             'started_at': '2026-12-05T03:00:10.000000Z',
+             'ended_at': '2026-12-05T03:00:10.250000Z'},
+            {'name': 'resume', 'passed': False,
+             'started_at': '2026-12-05T03:00:12.000000Z',
+             'ended_at': '2026-12-05T03:00:14.000000Z'}])
     rows = _member_list(members, '--long')
     assert list(rows[2]) == ['Server ID', 'Name', 'Host', 'Status',
                              'Consistency', 'Captured At', 'Freeze ms',

@@ -56,7 +56,9 @@ def _member_view(member, hosts):
     """hosts: None for who may see hosts, else {host name: host_id}."""
     view = {f: member[f] for f in MEMBER_FIELDS}
     view.update({f: _instant(member[f]) for f in states.Member.INSTANTS})
-    view['hook_results'] = member['hook_results'] or []
+    view['hook_results'] = [dict(r, started_at=_instant(r['started_at']),
+                                 ended_at=_instant(r['ended_at']))
+                            for r in member['hook_results'] or ()]
     if hosts is None:
         view['host'] = member['host']
         return view

@@ -190,8 +190,9 @@ def _member_row(member):
                 freeze_ms=freeze_ms(member),
                 artifacts=[a['id'] for a in member.get('artifacts') or ()],
                 hooks=', '.join('%s %s (%.1f s)' % (
-                    r['name'], 'ok' if r['passed'] else 'FAILED',
-                    r['ended_at'] - r['started_at'])
+                    r['name'], 'ok' if r['passed'] else 'FAILED', (
+                        _parse_instant(r['ended_at']) - _parse_instant(
+                            r['started_at'])).total_seconds())
                     for r in member.get('hook_results') or ()),
                 manifest=manifest_summary(member.get('manifest')))
 
