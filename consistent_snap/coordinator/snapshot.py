@@ -68,6 +68,7 @@ def summary(rows):
     uncertain = [fence.window_ms(r['captured_at'], r['fixed_at'])
                  for r in rows]
     calls = [r['captured_at'] for r in rows if r['captured_at'] is not None]
+    hooks = [h for r in rows for h in r.get('hook_results') or ()]
     fixed = [r['fixed_at'] for r in rows if r['fixed_at'] is not None]
     return {
         'skew_ms': fence.skew_ms(calls),
@@ -80,6 +81,9 @@ def summary(rows):
                               default=None),
         'max_freeze_ms': max((f for f in freezes if f is not None),
                              default=None),
+        'hooks_window_ms': fence.window_ms(
+            min(h['started_at'] for h in hooks),
+            max(h['ended_at'] for h in hooks)) if hooks else None,
         'consistency': M.weakest(r['consistency'] for r in rows),
     }
 
@@ -257,7 +261,8 @@ class GroupSnapshotRun:
                                'id', 'app_group_id', 'project_id', 'status',
                                'mode', 'consistent', 'fence_at', 'skew_ms',
                                'skew_bound_ms', 'frozen_together',
-                               'max_freeze_ms', 'consistency', 'error')})
+                               'max_freeze_ms', 'hooks_window_ms',
+                               'consistency', 'error')})
 
 
 def _capturers(conf):

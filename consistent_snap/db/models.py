@@ -69,6 +69,9 @@ class GroupSnapshot(Base):
     frozen_together = sa.Column(sa.Boolean, nullable=True)
     uncertainty_ms = sa.Column(sa.Double, nullable=True)
     max_freeze_ms = sa.Column(sa.Double, nullable=True)
+    # From the first pre-freeze hook's start to the last post-thaw hook's
+    # end: how long the hooks held the application; null without hooks.
+    hooks_window_ms = sa.Column(sa.Double, nullable=True)
     consistency = sa.Column(sa.String(32), nullable=True)
     requested_by = sa.Column(sa.String(255), nullable=False)
     # The requester's trust to the service user: artifacts are theirs.

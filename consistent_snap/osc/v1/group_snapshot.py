@@ -20,7 +20,7 @@ SHOW_COLUMNS = ('id', 'name', 'description', 'app_group_id', 'project_id',
                 'status', 'mode', 'consistent', 'quiesce', 'require_quiesce',
                 'include_volumes', 'servers', 'fence_at', 'skew_bound_ms',
                 'frozen_together', 'skew_ms', 'uncertainty_ms',
-                'max_freeze_ms', 'consistency', 'hooks',
+                'max_freeze_ms', 'hooks_window_ms', 'consistency', 'hooks',
                 'requested_by', 'error',
                 'created_at', 'updated_at', 'verification', 'member_count',
                 'members')

@@ -54,6 +54,7 @@ class GroupSnapshot(resource.Resource):
     frozen_together = resource.Body('frozen_together', type=bool)
     uncertainty_ms = resource.Body('uncertainty_ms', type=float)
     max_freeze_ms = resource.Body('max_freeze_ms', type=float)
+    hooks_window_ms = resource.Body('hooks_window_ms', type=float)
     #: crash, filesystem or application: the weakest member's.
     consistency = resource.Body('consistency')
     requested_by = resource.Body('requested_by')
