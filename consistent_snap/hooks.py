@@ -16,11 +16,19 @@ those whose name matches `name_pattern` (shell-style).
 
 import collections
 import fnmatch
+import math
 
 from consistent_snap import exception
 
 PRE_FREEZE = 'pre_freeze'
+# Run by the guest's in-freeze runner (etc/guest/consistent-snap-fsfreeze-
+# hook) inside the guest agent's freeze call; read back after the thaw.
+IN_FREEZE = 'in_freeze'
 POST_THAW = 'post_thaw'
+# In the guest, where the agent writes the in-freeze steps and the runner
+# its results (the runner's DIR).
+RUNNER_DIR = '/run/consistent-snap'
+RUNNER_MARK = 'consistent-snap in-freeze runner'
 FAIL = 'fail'
 CONTINUE = 'continue'
 _REF = {'type': 'string', 'minLength': 1, 'maxLength': 255}
@@ -31,7 +39,8 @@ HOOK = {
     'type': 'object',
     'properties': {
         'name': {'type': 'string', 'pattern': '^[A-Za-z0-9_.-]{1,64}$'},
-        'when': {'type': 'string', 'enum': [PRE_FREEZE, POST_THAW]},
+        'when': {'type': 'string', 'enum': [PRE_FREEZE, IN_FREEZE,
+                                            POST_THAW]},
         # Run by /bin/sh -c in the guest; passed when it exits 0.
         'command': {'type': 'string', 'minLength': 1, 'maxLength': 4096},
         'timeout_s': {'type': 'number', 'exclusiveMinimum': 0,
@@ -95,11 +104,35 @@ def for_member(hooks, member):
 def stages(payloads, when):
     """The stages with hooks of `when` among members' payloads.
 
-    In the order they run: ascending before the freeze, descending after.
+    In the order they run: ascending before the freeze, descending after
+    (when the in-freeze steps' results are read back too).
     """
+    kinds = {when, IN_FREEZE} if when == POST_THAW else {when}
     found = {hook['stage'] for member in payloads
-             for hook in member.get('hooks') or () if hook['when'] == when}
+             for hook in member.get('hooks') or () if hook['when'] in kinds}
     return sorted(found, reverse=(when == POST_THAW))
+
+
+def steps_file(hooks, expires):
+    """The runner's steps file for a member's in-freeze hooks."""
+    lines = ['expires %d' % expires]
+    for hook in hooks:
+        if hook['when'] == IN_FREEZE:
+            command = hook['command'].replace('\t', ' ').replace('\n', '; ')
+            lines.append('\t'.join((hook['name'], str(math.ceil(
+                hook['timeout_s'])), command)))
+    return '\n'.join(lines) + '\n'
+
+
+def parse_results(text):
+    """{name: (exit code, seconds, output)} of the runner's results."""
+    found = {}
+    for line in text.splitlines():
+        parts = line.split('\t', 3)
+        if len(parts) == 4 and parts[1].lstrip('-').isdigit():
+            found[parts[0]] = (int(parts[1]), float(parts[2] or 0),
+                               parts[3])
+    return found
 
 
 def level(member):

@@ -263,13 +263,18 @@ class AgentManager:
                     reason=rpc.remote_message(e)) from e
 
     def _check_hooks(self, snap):
-        """Each member with hooks has a guest agent that runs commands."""
+        """Each member with hooks has a guest agent that runs commands.
+
+        And the in-freeze runner, where it has in-freeze hooks: they are
+        handed to the runner now.
+        """
         for member in snap.members.values():
             if not member.get('hooks'):
                 continue
             try:
-                reason = guest_agent.preflight(
-                    self._domain(member['server_id']), 5)
+                dom = self._domain(member['server_id'])
+                reason = guest_agent.preflight(dom, 5) or self._give_runner(
+                    dom, member['hooks'])
             except Exception as e:
                 reason = str(e)
             if reason:
@@ -277,6 +282,29 @@ class AgentManager:
                     server='%s (%s)' % (member.get('name'),
                                         member['server_id']),
                     host=self.host, reason=reason)
+
+    def _give_runner(self, dom, member_hooks):
+        """Write the in-freeze steps for the guest's runner; or why not."""
+        if not any(h['when'] == hooks.IN_FREEZE for h in member_hooks):
+            return None
+        # Used once, and not after the snapshot could still freeze.
+        expires = time.time() + self.conf.agent.fix_timeout + 60
+        result = guest_agent.run(dom, ['/bin/sh', '-c', (
+            'grep -qs "%s" /etc/qemu/fsfreeze-hook '
+            '/etc/qemu/fsfreeze-hook.d/* || exit 3; mkdir -p %s && '
+            'cat >%s/in-freeze.steps && rm -f %s/in-freeze.results') % (
+                hooks.RUNNER_MARK, hooks.RUNNER_DIR, hooks.RUNNER_DIR,
+                hooks.RUNNER_DIR)], 10,
+            stdin=hooks.steps_file(member_hooks, expires))
+        if result.get('exitcode') == 3:
+            return ('its guest has no in-freeze hook runner: install '
+                    'etc/guest/consistent-snap-fsfreeze-hook as '
+                    '/etc/qemu/fsfreeze-hook.d/consistent-snap and start '
+                    'qemu-ga with --fsfreeze-hook')
+        if result.get('exitcode') != 0:
+            return 'the in-freeze steps could not be written: %s' % (
+                guest_agent.describe(result))
+        return None
 
     def _domain(self, server_id):
         """The server's libvirt domain, for its guest agent."""
@@ -364,6 +392,9 @@ class AgentManager:
         return self._once(snap, 'hooks %s %s' % (when, stage), run)
 
     def _run_hooks(self, member, when, stage):
+        if when == hooks.POST_THAW and not self._read_in_freeze(member,
+                                                                stage):
+            return
         for hook in member.get('hooks') or ():
             if (hook['when'], hook['stage']) != (when, stage):
                 continue
@@ -375,6 +406,44 @@ class AgentManager:
                     record['output']))
                 return
         self._hooks_level(member)
+
+    def _read_in_freeze(self, member, stage):
+        """Record the runner's results of the member's in-freeze hooks.
+
+        Those of stage; False if one that may not fail did.
+        """
+        wanted = [h for h in member.get('hooks') or ()
+                  if (h['when'], h['stage']) == (hooks.IN_FREEZE, stage)]
+        if not wanted:
+            return True
+        try:
+            result = guest_agent.run(
+                self._domain(member['server_id']),
+                ['/bin/cat', hooks.RUNNER_DIR + '/in-freeze.results'], 10)
+            found = hooks.parse_results(result.get('out') or '')
+        except Exception as e:
+            found, result = {}, {'error': str(e)}
+        # Run at the start of the freeze call; timed in the guest.
+        started = member.get('started_at') or time.time()
+        for hook in wanted:
+            code, took, output = found.get(hook['name'], (
+                None, 0.0, 'not run: the freeze stopped before it, or no '
+                'runner ran (%s)' % guest_agent.describe(result)))
+            record = {'name': hook['name'], 'when': hook['when'],
+                      'stage': hook['stage'], 'on_error': hook['on_error'],
+                      'started_at': started, 'ended_at': started + took,
+                      'exitcode': code, 'passed': code == 0,
+                      'output': ('exit %s; output: %s' % (code, output)
+                                 if code is not None else output)[
+                                     :hooks.OUTPUT_MAX]}
+            member['hook_results'].append(record)
+            if not record['passed'] and hook['on_error'] == hooks.FAIL:
+                self._fail(member, 'hook', 'hook %s (in_freeze) of server '
+                           '%s failed inside the freeze, which it stopped: '
+                           '%s' % (hook['name'], member.get('name'),
+                                   record['output']))
+                return False
+        return True
 
     def _run_hook(self, member, hook):
         started = time.time()

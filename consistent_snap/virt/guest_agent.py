@@ -61,14 +61,16 @@ def _text(data):
     return text + ('...' if len(raw) > OUTPUT_MAX else '')
 
 
-def run(dom, argv, timeout_s):
+def run(dom, argv, timeout_s, stdin=None):
     """Run argv in the guest: {'exitcode', 'out', 'err'}, or timed_out.
 
     Past timeout_s the command is killed (kill -KILL, itself through
-    guest-exec), if the guest lets us.
+    guest-exec), if the guest lets us. stdin: text given to it.
     """
+    extra = {'input-data': base64.b64encode(stdin.encode()).decode()} if (
+        stdin is not None) else {}
     pid = command(dom, 'guest-exec', 5, path=argv[0], arg=list(argv[1:]),
-                  **{'capture-output': True})['pid']
+                  **{'capture-output': True}, **extra)['pid']
     deadline = time.monotonic() + timeout_s
     while True:
         status = command(dom, 'guest-exec-status', 5, pid=pid)

@@ -99,10 +99,14 @@ def hooked_agent(conf, tmp_path, monkeypatch):
     agent.ran = []
     monkeypatch.setattr(agent, '_domain', lambda server_id: server_id)
 
-    def run(dom, argv, timeout_s):
-        agent.ran.append((dom, argv[2]))
-        return agent.answers.get(argv[2], {'exitcode': 0, 'out': 'ok',
-                                           'err': ''})
+    def run(dom, argv, timeout_s, stdin=None):
+        key = argv[-1] if argv[0] == '/bin/cat' else argv[2]
+        if 'fsfreeze-hook' in key:
+            key = 'give the runner'
+            agent.given = stdin
+        agent.ran.append((dom, key))
+        return agent.answers.get(key, {'exitcode': 0, 'out': 'ok',
+                                       'err': ''})
     monkeypatch.setattr(guest_agent, 'run', run)
     monkeypatch.setattr(guest_agent, 'preflight',
                         lambda dom, timeout_s: agent.answers.get('preflight'))
@@ -202,3 +206,65 @@ def test_prepare_names_a_guest_agent_that_refuses_guest_exec(hooked_agent):
         'Hooks cannot run in the guest of server db-0 (s1) on host '
         'compute-1: its qemu-guest-agent does not allow guest-exec, '
         'guest-exec-status. Nothing was frozen.')
+
+
+LOCK = {'name': 'lock', 'when': 'in_freeze', 'command': 'db lock\tnow',
+        'members': ['db-0'], 'timeout_s': 1.5}
+
+
+def test_the_runner_gets_its_steps_and_gives_back_their_outcome():
+    text = hooks.steps_file(hooks.for_member([FLUSH, LOCK], DB), 1000)
+    assert text == 'expires 1000\nlock\t2\tdb lock now\n'
+    assert hooks.parse_results(
+        'lock\t0\t0.25\tlocked\nbad\t137\t1.01\tKilled\nnoise\n') == {
+        'lock': (0, 0.25, 'locked'), 'bad': (137, 1.01, 'Killed')}
+    # Their results are read after the thaw, with the post-thaw stages.
+    payloads = [dict(DB, hooks=hooks.for_member([LOCK], DB))]
+    assert hooks.stages(payloads, 'post_thaw') == [1]
+    assert hooks.stages(payloads, 'pre_freeze') == []
+
+
+def test_in_freeze_steps_are_handed_over_at_prepare_and_read_after_thaw(
+        hooked_agent):
+    agent = hooked_agent
+    runner_results = '/run/consistent-snap/in-freeze.results'
+    agent.answers[runner_results] = {'exitcode': 0, 'err': '',
+                                     'out': 'lock\t0\t0.25\tlocked\n'}
+    agent.prepare(None, 'h6', _members(LOCK))
+    assert agent.given.splitlines()[1:] == ['lock\t2\tdb lock now']
+    agent.run_phase(None, 'h6', 'freeze', {
+        'at': None, 'deadline': None, 'quiesce': True,
+        'max_freeze_ms': 2000, 'offset': 0.0})
+    agent.run_phase(None, 'h6', 'commit', {'at': None, 'offset': 0.0})
+    after = agent.run_phase(None, 'h6', 'hooks', {
+        'when': 'post_thaw', 'stage': 1, 'offset': 0.0})
+    [db] = [m for m in after['members'] if m['server_id'] == 's1']
+    [record] = db['hook_results']
+    assert (record['name'], record['passed'], record['output']) == (
+        'lock', True, 'exit 0; output: locked')
+    assert record['ended_at'] - record['started_at'] == 0.25
+    assert db['consistency'] == 'application'
+
+
+def test_a_failed_in_freeze_step_fails_its_member_naming_it(hooked_agent):
+    agent = hooked_agent
+    agent.answers['/run/consistent-snap/in-freeze.results'] = {
+        'exitcode': 0, 'err': '', 'out': 'lock\t137\t1.01\tKilled\n'}
+    agent.prepare(None, 'h7', _members(LOCK))
+    report = agent.run_phase(None, 'h7', 'hooks', {
+        'when': 'post_thaw', 'stage': 1, 'offset': 0.0})
+    [db] = [m for m in report['members'] if m['server_id'] == 's1']
+    assert db['status'] == 'error'
+    assert db['error'].endswith(
+        'hook lock (in_freeze) of server db-0 failed inside the freeze, '
+        'which it stopped: exit 137; output: Killed')
+
+
+def test_prepare_names_a_guest_without_the_in_freeze_runner(hooked_agent):
+    hooked_agent.answers['give the runner'] = {'exitcode': 3, 'out': '',
+                                               'err': ''}
+    message = _refused(hooked_agent, 'h8', _members(LOCK))
+    assert message.startswith(
+        'Hooks cannot run in the guest of server db-0 (s1) on host '
+        'compute-1: its guest has no in-freeze hook runner: install '
+        'etc/guest/consistent-snap-fsfreeze-hook')
