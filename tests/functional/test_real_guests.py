@@ -636,39 +636,6 @@ def test_in_place_brings_back_the_snapshot_disks(api_as, demo, guests):
         _delete(api, snap)
 
 
-def test_a_guest_without_agent_is_crash_consistent_or_refused(
-        api_as, guests):
-    api = api_as('minicloud-demo')
-    guest = guests[1]
-    # The agent dies in the guest: no freeze can happen. (Last test:
-    # the guest keeps no agent.)
-    try:
-        guest.agent('guest-exec', path='/bin/sh',
-                    arg=['-c', 'sleep 0.2; kill -9 $(cat /run/qga.pid)'])
-    except libvirt.libvirtError:
-        pass  # It may die before it answers.
-    time.sleep(1)
-    with pytest.raises(libvirt.libvirtError):
-        guest.agent('guest-ping', timeout=2)
-    snap = _snapshot(api, {'servers': [guest.server.id], 'quiesce': True,
-                           'consistent': True, 'mode': 'barrier'})
-    try:
-        assert snap['status'] == 'available', snap['error']
-        [member] = snap['members']
-        assert member['consistency'] == 'crash'
-        assert 'guest agent freeze failed' in member['consistency_reason']
-    finally:
-        _delete(api, snap)
-    refused = _snapshot(api, {'servers': [guest.server.id],
-                              'consistent': True, 'mode': 'barrier',
-                              'require_quiesce': True})
-    assert refused['status'] == 'error'
-    assert 'a quiesce is required (the request asks for it)' in (
-        refused['error'])
-    assert refused['members'][0]['artifacts'] in ([], None)
-    _delete(api, refused)
-
-
 # A database-like writer for guest A: each transaction is three lines,
 # BEGIN n, row n, COMMIT n, so a disk captured mid-transaction ends without
 # its COMMIT. Between transactions it honours /run/db.pause, saying so in
@@ -707,6 +674,11 @@ def _hooks(a, b, hang=False):
         {'name': 'db-flush', 'when': 'pre_freeze', 'stage': 1,
          'members': [a.server.id], 'command': PAUSE.format('db'),
          'timeout_s': 1.5},
+        # Inside the freeze call (the guest's in-freeze runner): what the
+        # database's disk holds as it is frozen.
+        {'name': 'db-last-line', 'when': 'in_freeze',
+         'members': [a.server.id], 'command': 'tail -n 1 /mnt/d0/db',
+         'timeout_s': 1},
         {'name': 'reader-pause', 'when': 'pre_freeze', 'stage': 2,
          'members': [b.server.name], 'command': PAUSE.format('rd'),
          'timeout_s': 1},
@@ -717,7 +689,7 @@ def _hooks(a, b, hang=False):
          'members': [a.server.id], 'command': RESUME.format('db'),
          'timeout_s': 1}]
     if hang:
-        hooks[1] = dict(hooks[1], command='sleep 30')
+        hooks[2] = dict(hooks[2], command='sleep 30')
     return hooks
 
 
@@ -751,7 +723,11 @@ def _debugfs_cat(raw, path):
 
 
 def _checkpoint(admin, snap, a, b, workdir):
-    """(A's disk ends on a COMMIT, B saw no commit beyond A's last)."""
+    """What the captured disks hold, as the writer sees it.
+
+    ((A's disk ends on a COMMIT, B saw no commit beyond A's last), A's last
+    line).
+    """
     images = _images(snap)
     disks = {}
     for guest, path in ((a, '/db'), (b, '/reader')):
@@ -764,7 +740,7 @@ def _checkpoint(admin, snap, a, b, workdir):
     seen = [int(line.split()[-1]) for line in disks[b.server.id]
             if line.startswith('SEEN COMMIT')]
     return (bool(db) and db[-1].startswith('COMMIT'),
-            max(seen, default=0) <= committed)
+            max(seen, default=0) <= committed), db[-1] if db else None
 
 
 def test_hooks_make_every_snapshot_an_application_checkpoint(
@@ -780,17 +756,25 @@ def test_hooks_make_every_snapshot_an_application_checkpoint(
                 else []})
             try:
                 assert snap['status'] == 'available', snap['error']
-                tally[with_hooks].append((snap['consistency'], _checkpoint(
-                    admin, snap, a, b, tmp_path), snap['max_freeze_ms']))
+                clean, last_line = _checkpoint(admin, snap, a, b, tmp_path)
+                tally[with_hooks].append((snap['consistency'], clean,
+                                          snap['max_freeze_ms'],
+                                          snap['hooks_window_ms']))
                 if with_hooks:
                     results = {m['server_id']: [
                         (r['name'], r['passed']) for r in m['hook_results']]
                         for m in snap['members']}
                     assert results == {
                         a.server.id: [('db-flush', True),
+                                      ('db-last-line', True),
                                       ('db-resume', True)],
                         b.server.id: [('reader-pause', True),
                                       ('reader-resume', True)]}
+                    # Read inside the freeze: the disk captured holds it.
+                    [inside] = [r['output'] for m in snap['members']
+                                for r in m['hook_results']
+                                if r['name'] == 'db-last-line']
+                    assert inside == 'exit 0; output: %s' % last_line
                     # Stage 1 was done before stage 2 began.
                     [db_flush] = [r for m in snap['members']
                                   for r in m['hook_results']
@@ -804,11 +788,14 @@ def test_hooks_make_every_snapshot_an_application_checkpoint(
     print('with hooks: %s' % tally[True])
     print('without hooks: %s' % tally[False])
     assert all(level == 'application' and clean == (True, True)
-               for level, clean, _ in tally[True]), tally[True]
-    assert all(level == 'filesystem' for level, _, _ in tally[False])
+               for level, clean, _, _ in tally[True]), tally[True]
+    assert all(level == 'filesystem' for level, _, _, _ in tally[False])
     # Without the flush, a freeze lands mid-transaction.
-    assert any(not clean[0] for _, clean, _ in tally[False]), tally[False]
-    assert all(freeze <= 5000 for _, _, freeze in tally[True])
+    assert any(not clean[0] for _, clean, _, _ in tally[False]), tally[
+        False]
+    # The hooks and the freeze within the freeze budget (max_freeze_ms).
+    assert all(window <= 5000 for _, _, _, window in tally[True])
+    assert all(window is None for _, _, _, window in tally[False])
 
 
 def test_a_hanging_hook_is_cut_fails_the_snapshot_and_resumes_the_rest(
@@ -834,9 +821,65 @@ def test_a_hanging_hook_is_cut_fails_the_snapshot_and_resumes_the_rest(
         members = {m['server_id']: m for m in snap['members']}
         # Nothing was frozen; the database paused by stage 1 was resumed.
         assert all(m['frozen_at'] is None for m in members.values())
+        # The in-freeze step never ran: no freeze was asked for.
         assert [(r['name'], r['passed']) for r in members[a.server.id][
             'hook_results']] == [('db-flush', True), ('db-resume', True)]
         assert a.run('test -f /run/db.pause')[0] == 1
         assert b.run('ps | grep "slee[p] 30"')[0] == 1
     finally:
         _delete(api, snap)
+
+
+def test_the_pre_flight_names_a_guest_without_the_in_freeze_runner(
+        api_as, guests):
+    api = api_as('minicloud-demo')
+    a, b = guests
+    assert b.run('mv /etc/qemu/fsfreeze-hook /etc/qemu/moved-away')[0] == 0
+    try:
+        snap = _snapshot(api, {'servers': [a.server.id, b.server.id],
+                               'consistent': True, 'mode': 'barrier',
+                               'hooks': [{'name': 'lock', 'when': 'in_freeze',
+                                          'command': 'sync'}]})
+        try:
+            assert snap['status'] == 'error'
+            assert ('Hooks cannot run in the guest of server %s (%s)' % (
+                b.server.name, b.server.id)) in snap['error'], snap['error']
+            assert 'no in-freeze hook runner' in snap['error']
+            assert all(m['frozen_at'] is None for m in snap['members'])
+        finally:
+            _delete(api, snap)
+    finally:
+        b.run('mv /etc/qemu/moved-away /etc/qemu/fsfreeze-hook')
+
+
+def test_a_guest_without_agent_is_crash_consistent_or_refused(
+        api_as, guests):
+    api = api_as('minicloud-demo')
+    guest = guests[1]
+    # The agent dies in the guest: no freeze can happen. (Last test:
+    # the guest keeps no agent.)
+    try:
+        guest.agent('guest-exec', path='/bin/sh',
+                    arg=['-c', 'sleep 0.2; kill -9 $(cat /run/qga.pid)'])
+    except libvirt.libvirtError:
+        pass  # It may die before it answers.
+    time.sleep(1)
+    with pytest.raises(libvirt.libvirtError):
+        guest.agent('guest-ping', timeout=2)
+    snap = _snapshot(api, {'servers': [guest.server.id], 'quiesce': True,
+                           'consistent': True, 'mode': 'barrier'})
+    try:
+        assert snap['status'] == 'available', snap['error']
+        [member] = snap['members']
+        assert member['consistency'] == 'crash'
+        assert 'guest agent freeze failed' in member['consistency_reason']
+    finally:
+        _delete(api, snap)
+    refused = _snapshot(api, {'servers': [guest.server.id],
+                              'consistent': True, 'mode': 'barrier',
+                              'require_quiesce': True})
+    assert refused['status'] == 'error'
+    assert 'a quiesce is required (the request asks for it)' in (
+        refused['error'])
+    assert refused['members'][0]['artifacts'] in ([], None)
+    _delete(api, refused)
