@@ -10,15 +10,19 @@ compute-real and compute-real-2, then, as the tenant demo through the API,
 snapshots both guests round after round, interleaving:
 
     barrier       freeze both at T, capture only when both are frozen
+    barrier+hooks the same with application hooks: a pre-freeze `sync` in
+                  each guest, one stage after the other, an in-freeze step
+                  (the guest's in-freeze runner) and a post-thaw step each
     shared_start  each host freezes and captures at T
     priority      each host freezes and captures on receipt
     sequential    baseline: one guest's snapshot, then the other's
 
 and prints, per variant, p50/p95/max of: the freeze window of each member
 (frozen -> thawed), the spread of the frozen instants across the two guests,
-the capture time (the snapshot call, from called to fixed) and the end to
-end time of the request. The guests and every snapshot are deleted at the
-end. Nothing here asserts on times.
+the capture time (the snapshot call, from called to fixed), the end to
+end time of the request and, with hooks, how long the hooks held the
+application (first pre-freeze hook to last post-thaw one). The guests and
+every snapshot are deleted at the end. Nothing here asserts on times.
 """
 
 import argparse
@@ -39,7 +43,18 @@ import plugin as cloud_plugin  # noqa: E402
 import stats  # noqa: E402
 
 HOSTS = ('compute-real', 'compute-real-2')
-VARIANTS = ('barrier', 'shared_start', 'priority', 'sequential')
+VARIANTS = ('barrier', 'barrier+hooks', 'shared_start', 'priority',
+            'sequential')
+# Cheap steps on each side of the freeze and in it: what the hooks' own
+# machinery costs (guest-exec, stages, the runner, the read-back).
+HOOKS = [{'name': 'sync-a', 'when': 'pre_freeze', 'stage': 1,
+          'command': 'sync', 'timeout_s': 1, 'name_pattern': '*-0'},
+         {'name': 'sync-b', 'when': 'pre_freeze', 'stage': 2,
+          'command': 'sync', 'timeout_s': 1, 'name_pattern': '*-1'},
+         {'name': 'mark', 'when': 'in_freeze', 'command': 'true',
+          'timeout_s': 1},
+         {'name': 'resume', 'when': 'post_thaw', 'command': 'true',
+          'timeout_s': 1}]
 SNAPSHOTS = '/v1/group-snapshots'
 
 
@@ -128,13 +143,20 @@ def _round(api, servers, variant):
             members += snap['members']
             elapsed += seconds
     else:
+        mode, _, hooks = variant.partition('+')
         snap, elapsed = api.snapshot({'servers': ids, 'quiesce': True,
-                                      'consistent': True, 'mode': variant})
+                                      'consistent': True, 'mode': mode,
+                                      'hooks': HOOKS if hooks else []})
+        if hooks and snap['consistency'] != 'application':
+            raise RuntimeError('hooks did not reach application: %s' % (
+                [m['consistency_reason'] for m in snap['members']]))
         made, members = [snap], snap['members']
     for snap in made:
         api.delete(snap)
     figures = _measure(members)
     figures['end_to_end_ms'] = [elapsed * 1000]
+    if made[0].get('hooks_window_ms') is not None:
+        figures['hooks_window_ms'] = [made[0]['hooks_window_ms']]
     return figures
 
 
