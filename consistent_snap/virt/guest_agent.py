@@ -1,11 +1,11 @@
 """A guest's qemu-guest-agent, reached through this host's libvirtd.
 
-What a verification asks of a restored guest: that its agent answers, and
-the commands a person gave, each bounded by our own timeout (neither
-libvirt nor the agent bounds a command's run). guest-exec answers at once
-with a pid; its status is polled until the command exits or the time is
-up. The agent cannot kill it: a command that overran is reported so, and
-left to the guest.
+What a verification asks of a restored guest (its agent answers; the
+commands a person gave) and what a snapshot's hooks run, each command
+bounded by our own timeout (neither libvirt nor the agent bounds a
+command's run). guest-exec answers at once with a pid; its status is
+polled until the command exits or the time is up, when it is killed (and
+its children) by another guest-exec, and reported as overrun.
 """
 
 import base64
