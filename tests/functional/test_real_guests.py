@@ -678,7 +678,7 @@ def _hooks(a, b, hang=False):
         # database's disk holds as it is frozen.
         {'name': 'db-last-line', 'when': 'in_freeze',
          'members': [a.server.id], 'command': 'tail -n 1 /mnt/d0/db',
-         'timeout_s': 1},
+         'timeout_s': 0.5},
         {'name': 'reader-pause', 'when': 'pre_freeze', 'stage': 2,
          'members': [b.server.name], 'command': PAUSE.format('rd'),
          'timeout_s': 1},
