@@ -287,8 +287,9 @@ class AgentManager:
         """Write the in-freeze steps for the guest's runner; or why not."""
         if not any(h['when'] == hooks.IN_FREEZE for h in member_hooks):
             return None
-        # Used once, and not after the snapshot could still freeze.
-        expires = time.time() + self.conf.agent.fix_timeout + 60
+        # Used once, and not after this snapshot could still freeze (its
+        # pre-freeze hooks fit in max_freeze); an abort removes it too.
+        expires = time.time() + self.conf.agent.max_freeze_ms / 1000 + 60
         result = guest_agent.run(dom, ['/bin/sh', '-c', (
             'grep -qs "%s" /etc/qemu/fsfreeze-hook '
             '/etc/qemu/fsfreeze-hook.d/* || exit 3; mkdir -p %s && '
@@ -472,9 +473,20 @@ class AgentManager:
 
         Those of members whose pre-freeze hooks ran and whose post-thaw
         hooks did not (a paused application is resumed); failures are
-        recorded and passed over.
+        recorded and passed over. In-freeze steps not run are taken back
+        from the guest's runner.
         """
         for member in snap.members.values():
+            if any(h['when'] == hooks.IN_FREEZE
+                   for h in member.get('hooks') or ()):
+                try:
+                    guest_agent.run(self._domain(member['server_id']), [
+                        '/bin/rm', '-f', hooks.RUNNER_DIR +
+                        '/in-freeze.steps'], 10)
+                except Exception:
+                    LOG.exception('Snapshot %s: could not take the in-freeze '
+                                  'steps back from server %s', snap.id,
+                                  member['server_id'])
             ran = {r['when'] for r in member['hook_results']}
             if hooks.PRE_FREEZE not in ran or hooks.POST_THAW in ran:
                 continue

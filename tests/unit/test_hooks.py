@@ -268,3 +268,11 @@ def test_prepare_names_a_guest_without_the_in_freeze_runner(hooked_agent):
         'Hooks cannot run in the guest of server db-0 (s1) on host '
         'compute-1: its guest has no in-freeze hook runner: install '
         'etc/guest/consistent-snap-fsfreeze-hook')
+
+
+def test_an_abort_takes_the_in_freeze_steps_back_from_the_runner(
+        hooked_agent):
+    hooked_agent.prepare(None, 'h9', _members(LOCK))
+    hooked_agent.abort(None, 'h9')
+    assert hooked_agent.ran[-1] == ('s1',
+                                    '/run/consistent-snap/in-freeze.steps')
