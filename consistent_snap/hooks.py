@@ -107,10 +107,20 @@ def stages(payloads, when):
     In the order they run: ascending before the freeze, descending after
     (when the in-freeze steps' results are read back too).
     """
-    kinds = {when, IN_FREEZE} if when == POST_THAW else {when}
-    found = {hook['stage'] for member in payloads
-             for hook in member.get('hooks') or () if hook['when'] in kinds}
+    found = {hook['stage'] for hook in _of(payloads, when)}
     return sorted(found, reverse=(when == POST_THAW))
+
+
+def stage_timeout_s(payloads, when, stage):
+    """The longest hook of that stage: how long its phase may take."""
+    return max(hook['timeout_s'] for hook in _of(payloads, when)
+               if hook['stage'] == stage)
+
+
+def _of(payloads, when):
+    kinds = {when, IN_FREEZE} if when == POST_THAW else {when}
+    return [hook for member in payloads for hook in member.get('hooks') or ()
+            if hook['when'] in kinds]
 
 
 def steps_file(hooks, expires):

@@ -351,6 +351,7 @@ class Fence:
             self._on_phase(states.CAPTURING)
             results = self._capture(None)
         else:
+            self._check_hooks_supported()
             self.prepare()
             self._hooks(hooks.PRE_FREEZE)
             # Before T is chosen: T is recorded with the phase after.
@@ -373,24 +374,28 @@ class Fence:
             self._hooks(hooks.POST_THAW)
         return results
 
+    def _payloads(self):
+        return [m for members in self.by_host.values() for m in members]
+
+    def _check_hooks_supported(self):
+        if any(m.get('hooks') for m in self._payloads()) and not (
+                self.agents.client.can_send_version('1.6')):
+            raise Failed('Hooks need consistent-snap-agents of RPC 1.6 or '
+                         'later ([upgrade_levels] agent allows older): '
+                         'upgrade them, or snapshot without hooks. Nothing '
+                         'was frozen.')
+
     def _hooks(self, when):
         """The members' hooks of `when`, one stage after the other.
 
         Every host runs a stage's hooks at once and answers when they are
         done; the next stage is sent only then.
         """
-        payloads = [m for members in self.by_host.values() for m in members]
+        payloads = self._payloads()
         for stage in hooks.stages(payloads, when):
-            if not self.agents.client.can_send_version('1.6'):
-                raise Failed('Hooks need consistent-snap-agents of RPC 1.6 '
-                             'or later ([upgrade_levels] agent allows '
-                             'older): upgrade them, or snapshot without '
-                             'hooks. Nothing was frozen.')
-            longest = max(h['timeout_s'] for m in payloads
-                          for h in m.get('hooks') or ()
-                          if (h['when'], h['stage']) == (when, stage))
             results = self._phase('hooks', {'when': when, 'stage': stage},
-                                  longest + HOOK_GRACE_S)
+                                  hooks.stage_timeout_s(payloads, when, stage)
+                                  + HOOK_GRACE_S)
             self._report_all(results)
             self._raise_first_error('%s hooks (stage %d)' % (
                 when.replace('_', '-'), stage), results)

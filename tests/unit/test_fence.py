@@ -291,3 +291,77 @@ def test_an_agent_gone_while_finalizing_fails_it_after_two_pings():
     assert message == ('Host h2 stopped answering while it finalized its '
                        'members: is its consistent-snap-agent running?')
     assert took < 5
+
+
+class _Hooked(_Barrier):
+    """_Barrier's agents, running hooks at once; prepare and ping too."""
+
+    class client:
+        version = '1.6'
+
+        @classmethod
+        def can_send_version(cls, version):
+            return tuple(map(int, version.split('.'))) <= tuple(
+                map(int, cls.version.split('.')))
+
+    def prepare(self, context, host, snapshot_id, members, timeout,
+                trust_id=None):
+        return {'host': host, 'members': len(members)}
+
+    def ping(self, context, host, timeout=None):
+        return {'host': host, 'time': time.time(), 'started_at': 1.0}
+
+    def run_phase(self, context, host, snapshot_id, phase, args, timeout,
+                  priority=False):
+        if phase != 'hooks':
+            return super().run_phase(context, host, snapshot_id, phase,
+                                     args, timeout, priority)
+        self.log.append(('hooks %s %d' % (args['when'], args['stage']),
+                         host))
+        return {'host': host, 'members': [{'server_id': host,
+                                           'status': 'pending'}]}
+
+
+class _HookedConf(_BarrierConf):
+    class coordinator(_BarrierConf.coordinator):
+        prepare_timeout = 1
+        clock_probes = 1
+        broadcast_min_hosts = 100
+
+
+def _hooked_payloads():
+    flush = {'name': 'flush', 'when': 'pre_freeze', 'stage': 1,
+             'command': 'f', 'timeout_s': 1, 'on_error': 'fail'}
+    pause = dict(flush, name='pause', stage=2)
+    resume = dict(flush, name='resume', when='post_thaw', stage=2)
+    return {'h1': [{'server_id': 'h1', 'hooks': [flush]}],
+            'h2': [{'server_id': 'h2', 'hooks': [pause, resume]}]}
+
+
+def test_hooks_run_stage_by_stage_around_the_barrier():
+    log = []
+    f = fence.Fence(_HookedConf, _Hooked(log), None, 'gs',
+                    _hooked_payloads(), True)
+    f.capture(True, states.BARRIER)
+    phases = []
+    for phase, _ in log:
+        if phase not in phases:
+            phases.append(phase)
+    # Every host gets each stage; the next only once all answered.
+    assert phases == ['hooks pre_freeze 1', 'hooks pre_freeze 2', 'freeze',
+                      'commit', 'hooks post_thaw 2']
+    assert [p for p, _ in log[:4]] == ['hooks pre_freeze 1'] * 2 + [
+        'hooks pre_freeze 2'] * 2
+
+
+def test_hooks_need_agents_that_take_them():
+    log = []
+    agents = _Hooked(log)
+    agents.client = type('client', (_Hooked.client,), {'version': '1.5'})
+    f = fence.Fence(_HookedConf, agents, None, 'gs', _hooked_payloads(),
+                    True)
+    with pytest.raises(fence.Failed) as refused:
+        f.capture(True, states.BARRIER)
+    assert 'Hooks need consistent-snap-agents of RPC 1.6' in str(
+        refused.value)
+    assert log == []

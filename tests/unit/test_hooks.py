@@ -276,3 +276,9 @@ def test_an_abort_takes_the_in_freeze_steps_back_from_the_runner(
     hooked_agent.abort(None, 'h9')
     assert hooked_agent.ran[-1] == ('s1',
                                     '/run/consistent-snap/in-freeze.steps')
+
+
+def test_a_stage_of_in_freeze_steps_alone_is_read_back_after_the_thaw():
+    payloads = [dict(DB, hooks=hooks.for_member([dict(LOCK, stage=3)], DB))]
+    assert hooks.stages(payloads, 'post_thaw') == [3]
+    assert hooks.stage_timeout_s(payloads, 'post_thaw', 3) == 1.5
