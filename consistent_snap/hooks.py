@@ -10,8 +10,11 @@ hook is run by the agent of its member's host through qemu-guest-agent
 guest-exec, under its own timeout: `pre_freeze` hooks before any guest is
 frozen, stage after stage (every hook of stage 1 done before stage 2
 begins), `post_thaw` hooks once every guest is thawed, in the reverse order
-of stages. A hook is for every member, or those its `members` name, or
-those whose name matches `name_pattern` (shell-style).
+of stages. `in_freeze` steps are handed at prepare to the runner installed
+in the guest (etc/guest/consistent-snap-fsfreeze-hook), which qemu-ga runs
+inside its freeze call; their outcome is read back with the post-thaw
+stages. A hook is for every member, or those its `members` name, or those
+whose name matches `name_pattern` (shell-style).
 """
 
 import collections

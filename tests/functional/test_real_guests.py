@@ -830,6 +830,42 @@ def test_a_hanging_hook_is_cut_fails_the_snapshot_and_resumes_the_rest(
         _delete(api, snap)
 
 
+def test_a_failing_in_freeze_step_stops_that_freeze_and_fails_the_snapshot(
+        api_as, guests):
+    api = api_as('minicloud-demo')
+    a, b = guests
+    snap = _snapshot(api, {'servers': [a.server.id, b.server.id],
+                           'consistent': True, 'mode': 'barrier',
+                           'hooks': [{'name': 'lock', 'when': 'in_freeze',
+                                      'members': [a.server.id],
+                                      'command': 'echo locked out; exit 3',
+                                      'timeout_s': 1}]})
+    try:
+        assert snap['status'] == 'error'
+        deadline = time.monotonic() + 60
+        while any(m['status'] not in ('aborted', 'error')
+                  for m in snap['members']):
+            assert time.monotonic() < deadline, snap['members']
+            time.sleep(0.5)
+            snap = api('GET', '%s/%s' % (SNAPSHOTS, snap['id'])).json()[
+                'group_snapshot']
+        members = {m['server_id']: m for m in snap['members']}
+        # qemu-ga froze nothing in A: its hook runner failed.
+        assert members[a.server.id]['frozen_at'] is None
+        assert 'guest agent freeze failed' in members[a.server.id][
+            'consistency_reason']
+        assert 'hook lock (in_freeze) of server %s failed inside the ' \
+            'freeze, which it stopped: exit 3; output: locked out' % (
+                a.server.name) in snap['error'], snap['error']
+        # Both guests thawed, the snapshot's artifacts gone.
+        for guest in (a, b):
+            assert _freeze_status(guest) == 'thawed'
+        assert all(a_['status'] == 'deleted' for m in snap['members']
+                   for a_ in m['artifacts'] or ())
+    finally:
+        _delete(api, snap)
+
+
 def test_the_pre_flight_names_a_guest_without_the_in_freeze_runner(
         api_as, guests):
     api = api_as('minicloud-demo')
