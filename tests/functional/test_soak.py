@@ -14,6 +14,7 @@ import pytest
 
 from tests.functional.conftest import attach_new_volume
 from tests.functional.conftest import detach_volume
+from tests.functional.test_real_guests import guest_network  # noqa: F401
 from tests.functional.test_real_guests import guests  # noqa: F401
 from tests.functional.test_real_guests import uris  # noqa: F401
 from tests.soak import driver

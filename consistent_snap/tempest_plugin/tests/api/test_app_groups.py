@@ -9,7 +9,7 @@ from consistent_snap.tempest_plugin.tests import base
 
 FIELDS = {'id', 'project_id', 'name', 'description', 'source_type', 'source',
           'include_volumes', 'default_mode', 'quiesce', 'consistent',
-          'created_at', 'updated_at', 'links'}
+          'checks', 'hooks', 'created_at', 'updated_at', 'links'}
 
 
 class AppGroupsTest(base.BaseConsistentSnapTest):
