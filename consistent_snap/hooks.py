@@ -22,6 +22,7 @@ import fnmatch
 import math
 
 from consistent_snap import exception
+from consistent_snap import states
 
 PRE_FREEZE = 'pre_freeze'
 # Run by the guest's in-freeze runner (etc/guest/consistent-snap-fsfreeze-
@@ -37,6 +38,7 @@ CONTINUE = 'continue'
 _REF = {'type': 'string', 'minLength': 1, 'maxLength': 255}
 # Characters of a hook's output kept in its record.
 OUTPUT_MAX = 1024
+M = states.Member
 
 HOOK = {
     'type': 'object',
@@ -156,13 +158,13 @@ def level(member):
     """
     planned = member.get('hooks') or []
     results = member.get('hook_results') or []
-    if not planned or member.get('consistency') != 'filesystem':
+    if not planned or member.get('consistency') != M.FILESYSTEM:
         return None
     failed = [r for r in results if not r['passed']]
     if failed:
-        return 'filesystem', 'hook %s failed (on_error continue): %s' % (
+        return M.FILESYSTEM, 'hook %s failed (on_error continue): %s' % (
             failed[0]['name'], failed[0]['output'])
     if len(results) < len(planned):
         return None
-    return 'application', 'frozen, and every hook of the application ' \
+    return M.APPLICATION, 'frozen, and every hook of the application ' \
         'passed (%s)' % ', '.join(r['name'] for r in results)

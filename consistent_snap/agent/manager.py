@@ -430,13 +430,10 @@ class AgentManager:
             code, took, output = found.get(hook['name'], (
                 None, 0.0, 'not run: the freeze stopped before it, or no '
                 'runner ran (%s)' % guest_agent.describe(result)))
-            record = {'name': hook['name'], 'when': hook['when'],
-                      'stage': hook['stage'], 'on_error': hook['on_error'],
-                      'started_at': started, 'ended_at': started + took,
-                      'exitcode': code, 'passed': code == 0,
-                      'output': ('exit %s; output: %s' % (code, output)
-                                 if code is not None else output)[
-                                     :hooks.OUTPUT_MAX]}
+            record = _hook_record(
+                hook, started, started + took, code, code == 0,
+                'exit %s; output: %s' % (code, output) if code is not None
+                else output)
             member['hook_results'].append(record)
             if not record['passed'] and hook['on_error'] == hooks.FAIL:
                 self._fail(member, 'hook', 'hook %s (in_freeze) of server '
@@ -456,11 +453,9 @@ class AgentManager:
             result = {'error': str(e)}
         passed = not result.get('error') and not result.get(
             'timed_out') and result.get('exitcode') == 0
-        return {'name': hook['name'], 'when': hook['when'],
-                'stage': hook['stage'], 'on_error': hook['on_error'],
-                'started_at': started, 'ended_at': time.time(),
-                'exitcode': result.get('exitcode'), 'passed': passed,
-                'output': guest_agent.describe(result)[:hooks.OUTPUT_MAX]}
+        return _hook_record(hook, started, time.time(),
+                            result.get('exitcode'), passed,
+                            guest_agent.describe(result))
 
     @staticmethod
     def _hooks_level(member):
@@ -849,6 +844,15 @@ class AgentManager:
                   member['server_id'], self.host, error)
         member.update(status=M.ERROR, error='%s failed on host %s: %s' % (
             phase, self.host, error))
+
+
+def _hook_record(hook, started_at, ended_at, exitcode, passed, output):
+    """What a member's hook_results keep of one hook that ran."""
+    return {'name': hook['name'], 'when': hook['when'],
+            'stage': hook['stage'], 'on_error': hook['on_error'],
+            'started_at': started_at, 'ended_at': ended_at,
+            'exitcode': exitcode, 'passed': passed,
+            'output': output[:hooks.OUTPUT_MAX]}
 
 
 def _sleep_until(instant):

@@ -30,6 +30,7 @@ import time
 
 import pytest
 
+from consistent_snap.virt import guest_agent
 from tests.functional.conftest import delete_restore
 from tests.functional.conftest import restart_daemon
 from tests.functional.conftest import restore_and_wait
@@ -103,16 +104,10 @@ class Guest:
 
     def run(self, command, timeout=30):
         """(exit code, stdout) of sh -c command in the guest."""
-        pid = self.agent('guest-exec', path='/bin/sh', arg=['-c', command],
-                         **{'capture-output': True})['pid']
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.agent('guest-exec-status', pid=pid)
-            if status['exited']:
-                return status.get('exitcode'), base64.b64decode(
-                    status.get('out-data', '')).decode()
-            assert time.monotonic() < deadline, command
-            time.sleep(0.2)
+        result = guest_agent.run(self.dom, ['/bin/sh', '-c', command],
+                                 timeout)
+        assert not result.get('timed_out'), command
+        return result['exitcode'], result['out']
 
 
 def _wait_agent(guest, timeout=120):
@@ -717,6 +712,21 @@ def database(guests):
     b.run('kill $(cat /run/reader.pid)')
 
 
+def _undone(api, snap, timeout=60):
+    """A failed snapshot once undone.
+
+    In error first, then each member aborted or in error.
+    """
+    deadline = time.monotonic() + timeout
+    while any(m['status'] not in ('aborted', 'error')
+              for m in snap['members']):
+        assert time.monotonic() < deadline, snap['members']
+        time.sleep(0.5)
+        snap = api('GET', '%s/%s' % (SNAPSHOTS, snap['id'])).json()[
+            'group_snapshot']
+    return snap
+
+
 def _debugfs_cat(raw, path):
     return subprocess.run(['debugfs', '-R', 'cat %s' % path, raw],
                           capture_output=True, text=True).stdout
@@ -810,14 +820,7 @@ def test_a_hanging_hook_is_cut_fails_the_snapshot_and_resumes_the_rest(
         assert 'hook reader-pause (pre_freeze) of server %s' % (
             b.server.name) in snap['error'], snap['error']
         assert 'still running after its timeout (killed)' in snap['error']
-        # In error first, then undone: each member aborted or in error.
-        deadline = time.monotonic() + 60
-        while any(m['status'] not in ('aborted', 'error')
-                  for m in snap['members']):
-            assert time.monotonic() < deadline, snap['members']
-            time.sleep(0.5)
-            snap = api('GET', '%s/%s' % (SNAPSHOTS, snap['id'])).json()[
-                'group_snapshot']
+        snap = _undone(api, snap)
         members = {m['server_id']: m for m in snap['members']}
         # Nothing was frozen; the database paused by stage 1 was resumed.
         assert all(m['frozen_at'] is None for m in members.values())
@@ -842,13 +845,7 @@ def test_a_failing_in_freeze_step_stops_that_freeze_and_fails_the_snapshot(
                                       'timeout_s': 1}]})
     try:
         assert snap['status'] == 'error'
-        deadline = time.monotonic() + 60
-        while any(m['status'] not in ('aborted', 'error')
-                  for m in snap['members']):
-            assert time.monotonic() < deadline, snap['members']
-            time.sleep(0.5)
-            snap = api('GET', '%s/%s' % (SNAPSHOTS, snap['id'])).json()[
-                'group_snapshot']
+        snap = _undone(api, snap)
         members = {m['server_id']: m for m in snap['members']}
         # qemu-ga froze nothing in A: its hook runner failed.
         assert members[a.server.id]['frozen_at'] is None
